@@ -1,0 +1,74 @@
+"""ClickHouse client factory: a server over HTTP, or the embedded chDB engine.
+
+Open late, close early (DESIGN §3): `open_clickhouse` is a context manager around one
+unit of work. In embedded mode it takes the store lock and shares one chDB client per
+process (chDB binds a process to one data directory), closing it when the outermost
+block exits so another process can take its turn.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import clickhouse_connect
+from clickhouse_connect.driver.client import Client
+
+from warehouse.settings import Settings
+from warehouse.store_lock import store_lock
+
+_embedded_guard = threading.RLock()
+_embedded: dict[str, object] = {"client": None, "depth": 0}
+
+
+def _server_client(url: str) -> Client:
+    """Connect to a ClickHouse server, creating the URL's database if it is missing."""
+    parts = urlsplit(url)
+    database = parts.path.strip("/") or "default"
+    bootstrap = clickhouse_connect.get_client(dsn=urlunsplit(parts._replace(path="/default")))
+    try:
+        bootstrap.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+    finally:
+        bootstrap.close()
+    return clickhouse_connect.get_client(dsn=url)
+
+
+def lock_path(settings: Settings) -> Path:
+    """Path of the lock file guarding the embedded store."""
+    return settings.home / "clickhouse.lock"
+
+
+@contextmanager
+def open_clickhouse(settings: Settings, purpose: str = "") -> Iterator[Client]:
+    """Yield a ClickHouse client for one unit of work.
+
+    Raises StoreLockedError (embedded mode) when another process holds the store past
+    `settings.store_lock_timeout_seconds`.
+    """
+    if not settings.embedded:
+        client = _server_client(settings.clickhouse_url or "")
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    with store_lock(lock_path(settings), settings.store_lock_timeout_seconds, purpose):
+        with _embedded_guard:
+            if _embedded["client"] is None:
+                settings.chdb_path.mkdir(parents=True, exist_ok=True)
+                _embedded["client"] = clickhouse_connect.get_client(
+                    dsn=f"chdb://{settings.chdb_path}"
+                )
+            _embedded["depth"] = int(_embedded["depth"]) + 1  # type: ignore[arg-type]
+            client = _embedded["client"]
+        try:
+            yield client  # type: ignore[misc]
+        finally:
+            with _embedded_guard:
+                _embedded["depth"] = int(_embedded["depth"]) - 1  # type: ignore[arg-type]
+                if _embedded["depth"] == 0:
+                    client.close()  # type: ignore[union-attr]
+                    _embedded["client"] = None
