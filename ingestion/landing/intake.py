@@ -1,0 +1,253 @@
+"""Intake of landing files: validate every line, stage good rows by day, quarantine bad.
+
+A file under `<landing>/<connector>/<tenant>/` is read once: each line becomes either a
+staged row (Parquet under `_staged/<connector>/<day>/<tenant>/`) or a quarantine row
+with its line number, raw text and reason. The file then moves to `processed/` (or to
+`failed/` when it is unusable as a whole, e.g. an unknown header). Staged files are
+named by the content hash of the source file, so re-reading the same bytes (a crash
+before the move, or the same file dropped twice) replaces instead of duplicating.
+Writing staged days into ClickHouse is `staging.load_staged_day`'s job.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ingestion.landing import fields
+from ingestion.landing.contracts import CONTRACTS, SCHEMAS, Contract, now_utc
+from ingestion.schemas import QUARANTINE
+
+log = logging.getLogger(__name__)
+
+RESERVED_DIRS = frozenset({"processed", "failed", "_staged"})
+TENANT_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,62}")
+SUFFIXES = (".csv", ".jsonl")
+MAX_RAW_CHARS = 65_536
+
+
+@dataclass(frozen=True)
+class PendingFile:
+    """A file waiting in the landing zone."""
+
+    connector: str
+    tenant_id: str
+    path: Path
+
+
+@dataclass
+class FileReport:
+    """What intake did with one file."""
+
+    file: PendingFile
+    outcome: str = "processed"  # processed | failed
+    landed: int = 0
+    quarantined: int = 0
+    days: set[date] = field(default_factory=set)
+    moved_to: Path | None = None
+
+    @property
+    def rows(self) -> int:
+        """Lines read (excluding a CSV header)."""
+        return self.landed + self.quarantined
+
+
+@dataclass
+class _Outcome:
+    rows: dict[date, list[dict[str, object]]] = field(default_factory=lambda: defaultdict(list))
+    bad: list[dict[str, object]] = field(default_factory=list)
+    failed: bool = False
+
+
+def pending_files(landing_dir: Path) -> list[PendingFile]:
+    """Files waiting under `<landing>/<connector>/<tenant>/`, oldest first.
+
+    Files of unknown connectors or in badly named tenant folders are logged and left.
+    """
+    found: list[PendingFile] = []
+    for connector_dir in sorted(p for p in landing_dir.glob("*") if p.is_dir()):
+        if connector_dir.name in RESERVED_DIRS:
+            continue
+        if connector_dir.name not in CONTRACTS:
+            log.warning("landing: no contract for connector folder %s; ignored", connector_dir)
+            continue
+        for tenant_dir in sorted(p for p in connector_dir.iterdir() if p.is_dir()):
+            if tenant_dir.name in RESERVED_DIRS:
+                continue
+            if not TENANT_PATTERN.fullmatch(tenant_dir.name):
+                log.warning("landing: %s is not a valid tenant id; ignored", tenant_dir)
+                continue
+            files = [p for p in tenant_dir.iterdir() if p.is_file() and not p.name.startswith(".")]
+            for path in sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name)):
+                found.append(PendingFile(connector_dir.name, tenant_dir.name, path))
+    return found
+
+
+def _quarantine_row(contract: Contract, tenant: str, file: str, line: int, raw: str,
+                    reason: str, day: date, now: datetime) -> dict[str, object]:
+    return {
+        "tenant_id": tenant, "source": contract.source, "target_table": contract.target_table,
+        "partition_date": day, "file": file, "line_number": line, "raw": raw[:MAX_RAW_CHARS],
+        "reason": reason, "ingested_at": now,
+    }
+
+
+def _records(path: Path, contract: Contract) -> tuple[list[tuple[int, str, dict | None, str]], str]:
+    """Split a file into (line number, raw text, record or None, reason) tuples.
+
+    Returns the tuples and a whole-file failure reason ('' when the file is readable).
+    """
+    lines = path.read_bytes().splitlines()
+    decoded: list[tuple[int, str, str]] = []
+    for number, data in enumerate(lines, start=1):
+        try:
+            decoded.append((number, data.decode("utf-8"), ""))
+        except UnicodeDecodeError:
+            decoded.append((number, data.decode("utf-8", "replace"), "line is not valid UTF-8"))
+    decoded = [d for d in decoded if d[1].strip()]
+    out: list[tuple[int, str, dict | None, str]] = []
+    if path.suffix == ".csv":
+        if not decoded:
+            return [], "empty file: expected a CSV header line"
+        header = [h.strip() for h in next(csv.reader([decoded[0][1]]))]
+        version = contract.version_of_header(header)
+        if version is None:
+            known = {v: ",".join(c) for v, c in contract.versions.items()}
+            reason = f"unknown CSV header {','.join(header)!r}; known versions: {known}"
+            return [(n, text, None, reason) for n, text, _ in decoded[1:]], reason
+        for number, text, problem in decoded[1:]:
+            if problem:
+                out.append((number, text, None, problem))
+                continue
+            try:
+                values = next(csv.reader([text]))
+            except csv.Error as exc:
+                out.append((number, text, None, f"malformed CSV line: {exc}"))
+                continue
+            if len(values) != len(header):
+                out.append((number, text, None,
+                            f"expected {len(header)} fields, got {len(values)}"))
+                continue
+            out.append((number, text, dict(zip(header, values, strict=True)), ""))
+        return out, ""
+    allowed = set().union(*contract.versions.values()) | {"schema_version"}
+    for number, text, problem in decoded:
+        if problem:
+            out.append((number, text, None, problem))
+            continue
+        try:
+            record = json.loads(text)
+        except ValueError as exc:
+            out.append((number, text, None, f"malformed JSON: {exc}"))
+            continue
+        if not isinstance(record, dict):
+            out.append((number, text, None, "a JSONL line must be a JSON object"))
+            continue
+        version = record.get("schema_version", contract.latest)
+        if version not in contract.versions:
+            out.append((number, text, None, f"unknown schema_version {version!r}"))
+            continue
+        extra = sorted(set(record) - allowed)
+        if extra:
+            out.append((number, text, None, f"unknown field(s) {extra}"))
+            continue
+        out.append((number, text, record, ""))
+    return out, ""
+
+
+def _validate(file: PendingFile, contract: Contract, now: datetime) -> _Outcome:
+    outcome = _Outcome()
+    label = f"{file.connector}/{file.tenant_id}/{file.path.name}"
+    today = now.date()
+    if file.path.suffix not in SUFFIXES:
+        reason = f"unsupported file type {file.path.suffix!r}; use .csv or .jsonl"
+        outcome.bad.append(_quarantine_row(contract, file.tenant_id, label, 0,
+                                           file.path.read_bytes()[:4096].decode("utf-8", "replace"),
+                                           reason, today, now))
+        outcome.failed = True
+        return outcome
+    records, file_problem = _records(file.path, contract)
+    if file_problem and not records:
+        outcome.bad.append(_quarantine_row(contract, file.tenant_id, label, 0, "", file_problem,
+                                           today, now))
+    outcome.failed = bool(file_problem)
+    seen_ids: set[str] = set()
+    id_field = {"revenue": "record_id", "mentions": "post_id", "events": "event_id"}[file.connector]
+    for number, text, record, reason in records:
+        row: dict[str, object] | None = None
+        if record is not None:
+            try:
+                row = contract.build(record, file.tenant_id, contract.source)
+                at = row[contract.time_column]
+                if at > now + timedelta(days=1):  # type: ignore[operator]
+                    raise fields.FieldError(f"{contract.time_column} {at} is in the future")
+                if row[id_field] in seen_ids:
+                    raise fields.FieldError(f"duplicate {id_field} {row[id_field]!r} in this file")
+                seen_ids.add(str(row[id_field]))
+            except fields.FieldError as exc:
+                row, reason = None, str(exc)
+        if row is None:
+            outcome.bad.append(_quarantine_row(contract, file.tenant_id, label, number, text,
+                                               reason, today, now))
+            continue
+        row["ingested_at"] = now
+        outcome.rows[row[contract.time_column].date()].append(row)  # type: ignore[union-attr]
+    return outcome
+
+
+def staged_dir(landing_dir: Path, connector: str, day: date) -> Path:
+    """Folder holding the staged rows of one connector-day."""
+    return landing_dir / "_staged" / connector / day.isoformat()
+
+
+def _stage(landing_dir: Path, file: PendingFile, contract: Contract, outcome: _Outcome,
+           digest: str) -> set[date]:
+    """Write staged Parquet per day (rows and quarantine) and mark those days pending."""
+    bad_by_day: dict[date, list[dict[str, object]]] = defaultdict(list)
+    for bad in outcome.bad:
+        bad_by_day[bad["partition_date"]].append(bad)  # type: ignore[index]
+    days = set(outcome.rows) | set(bad_by_day)
+    for day in days:
+        folder = staged_dir(landing_dir, file.connector, day) / file.tenant_id
+        folder.mkdir(parents=True, exist_ok=True)
+        schema = SCHEMAS[contract.target_table]
+        pq.write_table(pa.Table.from_pylist(outcome.rows.get(day, []), schema=schema),
+                       folder / f"{digest}.rows.parquet")
+        pq.write_table(pa.Table.from_pylist(bad_by_day.get(day, []), schema=QUARANTINE),
+                       folder / f"{digest}.quarantine.parquet")
+        (folder.parent / "PENDING").write_text(now_utc().isoformat())
+    return days
+
+
+def intake_file(landing_dir: Path, file: PendingFile, now: datetime | None = None) -> FileReport:
+    """Validate, stage and move one landing file; return what happened to its lines."""
+    now = now or now_utc()
+    contract = CONTRACTS[file.connector]
+    digest = hashlib.sha256(file.path.read_bytes()).hexdigest()[:16]
+    outcome = _validate(file, contract, now)
+    report = FileReport(file, "failed" if outcome.failed else "processed",
+                        landed=sum(len(r) for r in outcome.rows.values()),
+                        quarantined=len(outcome.bad))
+    report.days = _stage(landing_dir, file, contract, outcome, digest)
+    target = landing_dir / file.connector / report.outcome / file.tenant_id
+    target.mkdir(parents=True, exist_ok=True)
+    report.moved_to = target / f"{now:%Y%m%dT%H%M%S}-{digest[:8]}-{file.path.name}"
+    file.path.rename(report.moved_to)
+    log.info("landing: %s → %s (%d landed, %d quarantined)", file.path, report.outcome,
+             report.landed, report.quarantined)
+    return report
+
+
+def intake_pending(landing_dir: Path, now: datetime | None = None) -> list[FileReport]:
+    """Intake every pending file of the landing zone; return one report per file."""
+    return [intake_file(landing_dir, pending, now) for pending in pending_files(landing_dir)]
