@@ -50,6 +50,7 @@ class Settings:
     dagster_home: Path
     partition_start: date
     store_lock_timeout_seconds: float
+    demo_tenants: tuple[str, ...] = ("acme", "globex")
     connectors: ConnectorSettings = field(default_factory=ConnectorSettings)
 
     @property
@@ -110,6 +111,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         dagster_home=Path(env.get("DAGSTER_HOME") or home / "dagster"),
         partition_start=partition_start,
         store_lock_timeout_seconds=float(env.get("SIGHTLINE_STORE_LOCK_TIMEOUT", "60")),
+        demo_tenants=tuple(
+            t.strip() for t in env.get("SIGHTLINE_DEMO_TENANTS", "acme,globex").split(",") if t.strip()
+        ),
         connectors=_connector_settings(env),
     )
 
@@ -126,6 +130,7 @@ ENV_VARS: frozenset[str] = frozenset(
         "DAGSTER_HOME",
         "SIGHTLINE_PARTITION_START",
         "SIGHTLINE_STORE_LOCK_TIMEOUT",
+        "SIGHTLINE_DEMO_TENANTS",
         "SIGHTLINE_CONNECTOR_TENANT",
         "SIGHTLINE_X_BEARER_TOKEN",
         "SIGHTLINE_X_BASE_URL",
