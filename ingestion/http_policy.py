@@ -1,4 +1,4 @@
-"""The one HTTP client policy every SaaS connector uses (DESIGN §3: no per-connector retry loops).
+"""The one HTTP client policy every SaaS connector uses, so no connector has its own retry loop.
 
 `HttpPolicy` wraps `httpx.Client` with:
 
@@ -153,11 +153,12 @@ class HttpPolicy:
         self._client.close()
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Send a request, retrying per the policy; return the first 2xx/3xx response.
+        """Send a request, retrying per the policy; return the first 2xx response.
 
         `kwargs` go to `httpx.Client.request` (params, headers, json, data, auth ...).
-        Raises ConnectorError when retries are exhausted, on a non-retryable 4xx, or when
-        a rate limit resets later than MAX_RATE_LIMIT_WAIT_SECONDS.
+        Raises ConnectorError when retries are exhausted, on a 3xx (redirects are not
+        followed: a moved API means a wrong base URL) or non-retryable 4xx, or when a rate
+        limit resets later than MAX_RATE_LIMIT_WAIT_SECONDS.
         """
         attempts = 0
         shown_url = url
@@ -173,7 +174,7 @@ class HttpPolicy:
                 continue
             shown_url = str(response.request.url)
             status = response.status_code
-            if status < 400:
+            if status < 300:
                 return response
             if status == 429:
                 wait = rate_limit_wait(response.headers, self._clock())

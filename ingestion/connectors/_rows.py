@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -16,6 +17,35 @@ from ingestion.schemas import QUARANTINE, RAW_TABLES
 from warehouse.settings import ConnectorSettings
 
 MAX_RAW_BYTES = 64 * 1024
+
+
+class NotConfiguredError(ValueError):
+    """`fetch` was called for a connector whose settings are missing (see skip_reason)."""
+
+
+def as_int(value: Any) -> int:
+    """Return a count from an API field: ints and numeric strings, anything else is 0."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(float(value))
+        except ValueError:
+            return 0
+    return 0
+
+
+def parse_rfc3339(text: str) -> datetime:
+    """Parse an RFC 3339 timestamp ('Z' allowed); a missing offset means UTC.
+
+    Raises ValueError when `text` is not a timestamp.
+    """
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def day_window(day: date) -> tuple[datetime, datetime]:
@@ -49,7 +79,7 @@ def truncate_raw(text: str) -> str:
 
 def canonical_json(value: Any) -> str:
     """JSON with sorted keys and no spaces: the form stored in payload/raw columns."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 def json_object(response: httpx.Response) -> tuple[dict[str, Any] | None, str]:
@@ -136,6 +166,25 @@ class BatchBuilder:
                 "ingested_at": self.now,
             }
         )
+
+    def page_json(
+        self,
+        response: httpx.Response,
+        page_number: int,
+        envelope_problem: Callable[[dict[str, Any]], str],
+    ) -> dict[str, Any] | None:
+        """Return the page's JSON object, or None after quarantining a malformed page.
+
+        `envelope_problem(body)` returns '' for a good envelope, else what is wrong. The
+        quarantine row keeps the response text and the request URL.
+        """
+        body, problem = json_object(response)
+        if body is not None:
+            problem = envelope_problem(body)
+        if body is None or problem:
+            self.quarantine(str(response.request.url), page_number, response.text, problem)
+            return None
+        return body
 
     def quarantine_record(self, url: str, page_number: int, record: Any, reason: str) -> None:
         """Quarantine one record of an otherwise good page (raw = the record's JSON)."""
