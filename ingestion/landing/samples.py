@@ -1,0 +1,36 @@
+"""Small landing files the demo drops, so quarantine and file intake show up in the demo.
+
+Contents are fixed per (tenant, day): dropping them again re-stages the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+
+def write_sample_files(landing_dir: Path, tenant: str, day: date) -> list[Path]:
+    """Write a revenue CSV (3 good rows, 2 bad) and an events JSONL (2 good, 1 bad)."""
+    at = day.isoformat()
+    revenue = landing_dir / "revenue" / tenant / f"crm-export-{at}.csv"
+    revenue.parent.mkdir(parents=True, exist_ok=True)
+    revenue.write_text(
+        "order_id,customer_id,occurred_at,amount,currency,product\n"
+        f"crm-{at}-1,{tenant}-crm-1,{at}T09:15:00Z,499.00,USD,enterprise\n"
+        f"crm-{at}-2,{tenant}-crm-2,{at}T11:40:00Z,99.00,USD,pro\n"
+        f"crm-{at}-3,{tenant}-crm-3,{at}T16:05:00Z,twelve,USD,pro\n"
+        f"crm-{at}-4,{tenant}-crm-4,{at}T17:30:00Z,29.00,USD,starter\n"
+        f"crm-{at}-5,,{at}T18:00:00Z,29.00,USD,starter\n"
+    )
+    events = landing_dir / "events" / tenant / f"mobile-batch-{at}.jsonl"
+    events.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        {"event_id": f"mob-{at}-1", "event": "app_open", "person_id": f"{tenant}-mobile-1",
+         "timestamp": f"{at}T07:00:00Z", "device": "mobile", "properties": {"os": "ios"}},
+        {"event_id": f"mob-{at}-2", "event": "app_open", "person_id": f"{tenant}-mobile-2",
+         "timestamp": f"{at}T07:05:00Z", "device": "mobile", "properties": {"os": "android"}},
+        {"event_id": f"mob-{at}-3", "event": "app_open", "timestamp": f"{at}T07:10:00Z"},
+    ]
+    events.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return [revenue, events]

@@ -1,0 +1,257 @@
+"""`sightline`: the command line of the data team (demo, materialize, backfill, sql, status)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from warehouse.settings import Settings, load_settings
+
+app = typer.Typer(help="Sightline: ingest, transform and serve analytics.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code=2)
+
+
+def _parse_day(value: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{flag} {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _instance(settings: Settings):
+    from dagster import DagsterInstance
+
+    from orchestration.runner import ensure_dagster_home
+
+    os.environ["DAGSTER_HOME"] = str(ensure_dagster_home(settings))
+    return DagsterInstance.get()
+
+
+def _chunks(first: date, last: date, size: int) -> list[tuple[date, date]]:
+    out, start = [], first
+    while start <= last:
+        end = min(start + timedelta(days=size - 1), last)
+        out.append((start, end))
+        start = end + timedelta(days=1)
+    return out
+
+
+def _run_window(settings: Settings, select: str | None, first: date, last: date,
+                chunk_days: int) -> None:
+    """Materialize the selection over [first, last] in chunks, with a progress bar."""
+    from orchestration.runner import RunFailedError, check_window, run_range, select_assets
+    from warehouse.store_lock import StoreLockedError
+
+    try:
+        check_window(first, last, settings)
+        selection = select_assets(select)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    instance = _instance(settings)
+    days = (last - first).days + 1
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("days"), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("materializing", total=days)
+        for start, end in _chunks(first, last, chunk_days):
+            progress.update(task, description=f"{start} → {end}")
+            try:
+                run_range(selection, start, end, instance)
+            except (RunFailedError, StoreLockedError) as exc:
+                raise _fail(f"{exc}\nFix the cause, then re-run the same range: "
+                            "partition writes are idempotent.") from None
+            progress.advance(task, (end - start).days + 1)
+
+
+def _print_counts(settings: Settings, first: date | None, last: date | None,
+                  seconds: float | None = None) -> None:
+    from orchestration.reports import quarantine_counts, table_counts
+    from warehouse.clickhouse import open_clickhouse
+
+    with open_clickhouse(settings, purpose="sightline summary") as client:
+        counts = table_counts(client, first, last)
+        quarantined = quarantine_counts(client)
+    table = Table(title="Raw tables" + (f" {first} → {last}" if first else ""))
+    for column in ("table", "source", "rows", "days", "first", "last"):
+        table.add_column(column, justify="right" if column in ("rows", "days") else "left")
+    for name, source, rows, n_days, lo, hi in counts:
+        table.add_row(name, source, f"{rows:,}", str(n_days), lo, hi)
+    console.print(table)
+    q = Table(title="Quarantine")
+    for column in ("tenant", "source", "target table", "rows"):
+        q.add_column(column)
+    for tenant, source, target, rows in quarantined:
+        q.add_row(tenant, source, target, f"{rows:,}")
+    console.print(q if quarantined else "[green]Quarantine is empty.[/]")
+    if seconds is not None:
+        console.print(f"Done in {seconds:.1f}s.")
+
+
+@app.command()
+def demo(
+    days: Annotated[int, typer.Option(help="Days of demo data, ending yesterday (UTC).")] = 30,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the pipeline.")] = False,
+) -> None:
+    """Generate deterministic demo data and materialize every ingestion asset for it."""
+    from ingestion.landing.samples import write_sample_files
+    from orchestration.resources import demo_state_path
+    from orchestration.runner import run_job
+
+    started = time.monotonic()
+    settings = load_settings()
+    if days < 1:
+        raise _fail("--days must be at least 1")
+    last = datetime.now(UTC).date() - timedelta(days=1)
+    first = last - timedelta(days=days - 1)
+    if first < settings.partition_start:
+        os.environ["SIGHTLINE_PARTITION_START"] = first.isoformat()
+        settings = load_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    demo_state_path(settings).write_text(
+        json.dumps({"first_day": first.isoformat(), "last_day": last.isoformat()}))
+    console.print(f"[bold]Sightline demo[/] {first} → {last}, tenants "
+                  f"{', '.join(settings.demo_tenants)}, store {settings.chdb_path}")
+    for tenant in settings.demo_tenants:
+        write_sample_files(settings.landing_dir, tenant, last)
+    run_job("landing_intake_job", _instance(settings))
+    _run_window(settings, None, first, last, chunk_days=10)
+    _print_counts(settings, first, last, time.monotonic() - started)
+    if not no_serve:
+        console.print("The API arrives with a later release; the pipeline is done.")
+
+
+@app.command()
+def materialize(
+    from_: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    to: Annotated[str, typer.Option("--to", help="Last day (inclusive), YYYY-MM-DD.")],
+    select: Annotated[str | None, typer.Option(
+        help="Dagster asset selection, e.g. 'key:raw/demo'. Default: every partitioned asset.")
+    ] = None,
+) -> None:
+    """Materialize assets for a range of days as one run (single-run backfill)."""
+    settings = load_settings()
+    first, last = _parse_day(from_, "--from"), _parse_day(to, "--to")
+    _run_window(settings, select, first, last, chunk_days=(last - first).days + 1)
+    console.print(f"[green]Materialized[/] {first} → {last}.")
+
+
+@app.command()
+def backfill(
+    from_: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    to: Annotated[str, typer.Option("--to", help="Last day (inclusive), YYYY-MM-DD.")],
+    select: Annotated[str | None, typer.Option(help="Dagster asset selection.")] = None,
+    chunk_days: Annotated[int, typer.Option(help="Days per run.")] = 7,
+) -> None:
+    """Backfill a range in runs of --chunk-days days, showing progress per chunk."""
+    settings = load_settings()
+    first, last = _parse_day(from_, "--from"), _parse_day(to, "--to")
+    _run_window(settings, select, first, last, chunk_days=max(1, chunk_days))
+    console.print(f"[green]Backfilled[/] {first} → {last}.")
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending ClickHouse migrations."""
+    from warehouse.clickhouse import open_clickhouse
+    from warehouse.migrate import migrate as apply
+    from warehouse.store_lock import StoreLockedError
+
+    settings = load_settings()
+    try:
+        with open_clickhouse(settings, purpose="sightline migrate") as client:
+            applied = apply(client, settings.clickhouse_cluster)
+    except StoreLockedError as exc:
+        raise _fail(str(exc)) from None
+    names = ", ".join(f"{m.version:04d}_{m.name}" for m in applied) or "nothing to apply"
+    console.print(f"Migrations: {names}")
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A ClickHouse SQL query.")],
+    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
+    """Run a query against the store and print the result."""
+    from warehouse.clickhouse import open_clickhouse
+    from warehouse.store_lock import StoreLockedError
+
+    try:
+        with open_clickhouse(load_settings(), purpose="sightline sql") as client:
+            result = client.query(query)
+    except StoreLockedError as exc:
+        raise _fail(str(exc)) from None
+    except Exception as exc:  # the engine's message is what the user needs
+        raise _fail(str(exc).splitlines()[0]) from None
+    names, rows = list(result.column_names), result.result_rows
+    if format is OutputFormat.json:
+        sys.stdout.write(json.dumps([dict(zip(names, r, strict=True)) for r in rows],
+                                    default=str) + "\n")
+    elif format is OutputFormat.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(names)
+        writer.writerows(rows)
+        sys.stdout.write(buffer.getvalue())
+    else:
+        table = Table(*names)
+        for row in rows:
+            table.add_row(*(str(v) for v in row))
+        console.print(table)
+
+
+@app.command()
+def status() -> None:
+    """Partitions present per table and source, last materializations, quarantine counts."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+
+    settings = load_settings()
+    _print_counts(settings, None, None)
+    instance = _instance(settings)
+    table = Table("asset", "last materialization", "partition")
+    for key in sorted(defs.resolve_asset_graph().get_all_asset_keys()):
+        event = instance.get_latest_materialization_event(dg.AssetKey(key.path))
+        when = datetime.fromtimestamp(event.timestamp, UTC).isoformat(timespec="seconds") \
+            if event else "never"
+        partition = (event.dagster_event.partition if event and event.dagster_event else "") or ""
+        table.add_row(key.to_user_string(), when, partition)
+    console.print(table)
+
+
+@app.command()
+def dev() -> None:
+    """Start the Dagster UI (`dagster dev`) on this project's DAGSTER_HOME."""
+    settings = load_settings()
+    from orchestration.runner import ensure_dagster_home
+
+    os.environ["DAGSTER_HOME"] = str(ensure_dagster_home(settings))
+    os.execvp("dagster", ["dagster", "dev", "-m", "orchestration.definitions"])
+
+
+if __name__ == "__main__":
+    app()

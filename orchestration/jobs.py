@@ -1,0 +1,29 @@
+"""Jobs the schedule, the sensor and the CLI launch."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from ingestion.landing.contracts import CONTRACTS
+from orchestration.partitions import daily_partitions
+
+LANDING_KEYS = [dg.AssetKey(["raw", f"landing_{name}"]) for name in CONTRACTS]
+
+# Every partitioned ingestion asset (the landing intake is unpartitioned and file-driven).
+partitioned_ingest = dg.AssetSelection.groups("ingest") - dg.AssetSelection.assets(
+    ["landing", "intake"]
+)
+
+daily_ingest_job = dg.define_asset_job(
+    "daily_ingest", selection=partitioned_ingest, partitions_def=daily_partitions,
+    description="Every source's partition for one day (the schedule runs yesterday).",
+)
+landing_intake_job = dg.define_asset_job(
+    "landing_intake_job", selection=dg.AssetSelection.assets(["landing", "intake"]),
+    description="Validate and stage new landing files.",
+)
+landing_load_job = dg.define_asset_job(
+    "landing_load_job", selection=dg.AssetSelection.assets(*LANDING_KEYS),
+    partitions_def=daily_partitions,
+    description="Write staged landing days into ClickHouse.",
+)

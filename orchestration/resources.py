@@ -1,0 +1,78 @@
+"""Dagster resources: thin handles on the warehouse, landing zone and demo settings.
+
+They hold no configuration of their own: everything comes from `warehouse.settings`,
+read when a run uses the resource (never at import), so the UI, the CLI and tests see
+the same environment.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+from clickhouse_connect.driver.client import Client
+
+from ingestion.demo import DemoConfig
+from warehouse.clickhouse import open_clickhouse
+from warehouse.migrate import migrate
+from warehouse.settings import Settings, load_settings
+
+STORE_POOL = "sightline_store"  # every step touching the embedded store: limit 1
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The ClickHouse store (server or embedded chDB), opened per unit of work."""
+
+    def settings(self) -> Settings:
+        """Current settings."""
+        return load_settings()
+
+    @contextmanager
+    def open(self, purpose: str) -> Iterator[Client]:
+        """Open the store (taking the embedded lock), apply pending migrations, yield it."""
+        settings = self.settings()
+        with open_clickhouse(settings, purpose=purpose) as client:
+            migrate(client, settings.clickhouse_cluster)
+            yield client
+
+
+class LandingZoneResource(dg.ConfigurableResource):
+    """The landing-zone folder (`SIGHTLINE_LANDING_DIR`)."""
+
+    @property
+    def path(self) -> Path:
+        """Landing folder, created if missing."""
+        folder = load_settings().landing_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+
+class DemoResource(dg.ConfigurableResource):
+    """Demo generator settings: tenants, and the crisis/launch days of the demo window.
+
+    `sightline demo` records its window in `$SIGHTLINE_HOME/demo.json`, so materializing
+    or backfilling any demo day later (UI, CLI, schedule) reproduces the same rows.
+    """
+
+    def tenants(self) -> tuple[str, ...]:
+        """Tenants the demo generates."""
+        return load_settings().demo_tenants
+
+    def config(self) -> DemoConfig:
+        """The generator config: from demo.json when a demo window was recorded."""
+        state = demo_state_path(load_settings())
+        if not state.exists():
+            return DemoConfig()
+        recorded = json.loads(state.read_text())
+        return DemoConfig.for_window(
+            date.fromisoformat(recorded["first_day"]), date.fromisoformat(recorded["last_day"])
+        )
+
+
+def demo_state_path(settings: Settings) -> Path:
+    """Where `sightline demo` records its window."""
+    return settings.home / "demo.json"

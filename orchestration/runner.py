@@ -1,0 +1,112 @@
+"""Run Dagster in-process for the CLI: a selection of assets over a range of days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
+
+from orchestration.definitions import defs
+from orchestration.jobs import partitioned_ingest
+from orchestration.partitions import daily_partitions
+from warehouse.settings import Settings
+
+_INSTANCE_YAML = """\
+# Written by `sightline`: one step at a time may hold the embedded store.
+concurrency:
+  pools:
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+class RunFailedError(RuntimeError):
+    """A Dagster run finished with failed steps; the message lists them."""
+
+
+def ensure_dagster_home(settings: Settings) -> Path:
+    """Create DAGSTER_HOME with a dagster.yaml limiting store pools to 1, if missing."""
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = settings.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(_INSTANCE_YAML)
+    return settings.dagster_home
+
+
+def select_assets(select: str | None) -> dg.AssetSelection:
+    """Parse `--select` (Dagster selection syntax, e.g. 'key:raw/demo' or 'group:ingest').
+
+    Raises ValueError naming the known asset keys when nothing matches.
+    """
+    selection = partitioned_ingest if not select else dg.AssetSelection.from_string(select)
+    graph = defs.resolve_asset_graph()
+    keys = selection.resolve(graph)
+    if not keys:
+        known = ", ".join(sorted(k.to_user_string() for k in graph.get_all_asset_keys()))
+        raise ValueError(f"no asset matches --select {select!r}; known assets: {known}")
+    unpartitioned = [k.to_user_string() for k in keys if not graph.get(k).is_partitioned]
+    if unpartitioned:
+        raise ValueError(f"{', '.join(unpartitioned)} not partitioned: select partitioned assets")
+    return selection
+
+
+def check_window(first: date, last: date, settings: Settings) -> None:
+    """Raise ValueError unless [first, last] is a valid range of existing partitions."""
+    latest = datetime.now(UTC).date() - timedelta(days=1)
+    if first > last:
+        raise ValueError(f"--from {first} is after --to {last}")
+    if first < settings.partition_start:
+        raise ValueError(
+            f"--from {first} is before the first partition {settings.partition_start} "
+            "(set SIGHTLINE_PARTITION_START to start earlier)")
+    if last > latest:
+        raise ValueError(f"--to {last} is not a complete day yet; the latest is {latest}")
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """A finished run: its id and per-asset materialization metadata."""
+
+    run_id: str
+    metadata: dict[str, dict]
+
+
+def run_range(selection: dg.AssetSelection, first: date, last: date,
+              instance: dg.DagsterInstance) -> RunOutcome:
+    """Materialize `selection` for [first, last] as one run; raise RunFailedError on failure."""
+    job = dg.define_asset_job("cli_materialize", selection=selection,
+                              partitions_def=daily_partitions)
+    job_def = dg.Definitions.merge(defs, dg.Definitions(jobs=[job])).resolve_job_def(job.name)
+    tags = {ASSET_PARTITION_RANGE_START_TAG: first.isoformat(),
+            ASSET_PARTITION_RANGE_END_TAG: last.isoformat()}
+    return _execute(job_def, instance, tags)
+
+
+def run_job(name: str, instance: dg.DagsterInstance) -> RunOutcome:
+    """Run one of the code location's unpartitioned jobs in-process."""
+    return _execute(defs.resolve_job_def(name), instance, {})
+
+
+def _execute(job_def: dg.JobDefinition, instance: dg.DagsterInstance,
+             tags: dict[str, str]) -> RunOutcome:
+    result = job_def.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+    if not result.success:
+        failures = [
+            f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
+            for event in result.all_events
+            if event.is_step_failure and event.step_failure_data and event.step_failure_data.error
+        ]
+        raise RunFailedError(f"run {result.run_id} failed: " + ("; ".join(failures) or "see logs"))
+    metadata = {
+        event.asset_key.to_user_string(): {
+            k: v.value for k, v in event.materialization.metadata.items()}
+        for event in result.get_asset_materialization_events()
+    }
+    return RunOutcome(result.run_id, metadata)
