@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
@@ -18,6 +19,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from warehouse.settings import Settings, load_settings
+
+# Dagster flags beta/preview parameters at definition time; users can't act on that.
+warnings.filterwarnings("ignore", message=r".*(beta|preview).*", category=Warning)
 
 app = typer.Typer(help="Sightline: ingest, transform and serve analytics.", no_args_is_help=True)
 console = Console()
@@ -117,6 +121,7 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the pipeline.")] = False,
 ) -> None:
     """Generate deterministic demo data and materialize every ingestion asset for it."""
+    from ingestion.connectors.registry import skip_reasons
     from ingestion.landing.samples import write_sample_files
     from orchestration.resources import demo_state_path
     from orchestration.runner import run_job
@@ -137,6 +142,8 @@ def demo(
                   f"{', '.join(settings.demo_tenants)}, store {settings.chdb_path}")
     for tenant in settings.demo_tenants:
         write_sample_files(settings.landing_dir, tenant, last)
+    for name, reason in skip_reasons(settings.connectors).items():
+        console.print(f"[dim]connector {name} skipped: {reason}[/]")
     run_job("landing_intake_job", _instance(settings))
     _run_window(settings, None, first, last, chunk_days=10)
     _print_counts(settings, first, last, time.monotonic() - started)

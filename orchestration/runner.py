@@ -96,7 +96,11 @@ def run_job(name: str, instance: dg.DagsterInstance) -> RunOutcome:
 
 def _execute(job_def: dg.JobDefinition, instance: dg.DagsterInstance,
              tags: dict[str, str]) -> RunOutcome:
-    result = job_def.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+    result = job_def.execute_in_process(
+        instance=instance, tags=tags, raise_on_error=False,
+        # Step-level DEBUG events belong in the run's event log, not on the terminal.
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
     if not result.success:
         failures = [
             f"{event.step_key}: {event.step_failure_data.error.message.strip()}"

@@ -112,7 +112,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         partition_start=partition_start,
         store_lock_timeout_seconds=float(env.get("SIGHTLINE_STORE_LOCK_TIMEOUT", "60")),
         demo_tenants=tuple(
-            t.strip() for t in env.get("SIGHTLINE_DEMO_TENANTS", "acme,globex").split(",") if t.strip()
+            name.strip()
+            for name in env.get("SIGHTLINE_DEMO_TENANTS", "acme,globex").split(",")
+            if name.strip()
         ),
         connectors=_connector_settings(env),
     )

@@ -165,7 +165,19 @@ def _records(path: Path, contract: Contract) -> tuple[list[tuple[int, str, dict 
     return out, ""
 
 
+def _row_day(record: dict | None, contract: Contract) -> date | None:
+    """The day of a record's own timestamp, when it can be read despite other faults."""
+    if record is None:
+        return None
+    try:
+        return fields.timestamp(record, contract.time_column).date()
+    except fields.FieldError:
+        return None
+
+
 def _validate(file: PendingFile, contract: Contract, now: datetime) -> _Outcome:
+    """Validate every line. A bad line is filed under its own day when its timestamp is
+    readable, else under the file's first good day, else under the intake day."""
     outcome = _Outcome()
     label = f"{file.connector}/{file.tenant_id}/{file.path.name}"
     today = now.date()
@@ -183,6 +195,7 @@ def _validate(file: PendingFile, contract: Contract, now: datetime) -> _Outcome:
     outcome.failed = bool(file_problem)
     seen_ids: set[str] = set()
     id_field = {"revenue": "record_id", "mentions": "post_id", "events": "event_id"}[file.connector]
+    bad_lines: list[tuple[int, str, str, date | None]] = []
     for number, text, record, reason in records:
         row: dict[str, object] | None = None
         if record is not None:
@@ -197,11 +210,16 @@ def _validate(file: PendingFile, contract: Contract, now: datetime) -> _Outcome:
             except fields.FieldError as exc:
                 row, reason = None, str(exc)
         if row is None:
-            outcome.bad.append(_quarantine_row(contract, file.tenant_id, label, number, text,
-                                               reason, today, now))
+            bad_lines.append((number, text, reason, _row_day(record, contract)))
             continue
         row["ingested_at"] = now
         outcome.rows[row[contract.time_column].date()].append(row)  # type: ignore[union-attr]
+    fallback = min(outcome.rows) if outcome.rows else today
+    for number, text, reason, day in bad_lines:
+        if day is None or day > today:
+            day = fallback
+        outcome.bad.append(_quarantine_row(contract, file.tenant_id, label, number, text,
+                                           reason, day, now))
     return outcome
 
 

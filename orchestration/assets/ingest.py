@@ -49,7 +49,7 @@ def _connector_asset(connector: Connector) -> dg.AssetsDefinition:
         settings = warehouse.settings().connectors
         reason = connector.skip_reason(settings)
         if reason is not None:
-            context.log.warning(f"{connector.name} skipped: {reason}")
+            context.log.info(f"{connector.name} skipped: {reason}")
             return dg.MaterializeResult(metadata={"skipped": reason})
         tracked = DEMO_TENANTS.get(settings.tenant_id)
         brands = tracked.brands if tracked else ()

@@ -14,6 +14,7 @@ import great_expectations as gx
 import pandas as pd
 from clickhouse_connect.driver.client import Client
 from great_expectations import expectations as gxe
+from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from ingestion.schemas import RAW_TABLES
 
@@ -60,6 +61,8 @@ def _suite(table: str) -> gx.ExpectationSuite:
 @cache
 def _batch_definition():
     context = gx.get_context(mode="ephemeral")
+    # Metric progress bars would flood the CLI's and Dagster's logs.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("raw")
     return source.add_dataframe_asset("raw_batch").add_batch_definition_whole_dataframe("all")
 

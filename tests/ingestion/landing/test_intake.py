@@ -62,8 +62,10 @@ def test_every_csv_row_is_landed_or_quarantined_with_a_reason(tmp_path: Path) ->
     assert rows[1]["occurred_at"] == datetime(2026, 3, 9, 10, 30, tzinfo=UTC)  # +01:00 → UTC
     assert rows[1]["payload"] == ('{"amount":99.5,"currency":"USD","customer_id":"c-2",'
                                   '"order_id":"o-2","product":"pro"}')
-    # Quarantined lines carry the intake day (their own day may be unreadable).
-    bad = load_staged_day(tmp_path, "revenue", NOW.date()).batch.quarantine.to_pylist()
+    # Quarantined lines are filed under their own day when readable, else under the
+    # file's first good day (2026-03-09): here every bad line lands on the 9th.
+    assert load_staged_day(tmp_path, "revenue", NOW.date()).batch.quarantine.num_rows == 0
+    bad = day9.batch.quarantine.to_pylist()
     reasons = {r["line_number"]: r["reason"] for r in bad}
     assert sorted(reasons) == [4, 5, 6, 7, 8, 10, 11]
     assert "'amount'='abc' is not a number" in reasons[4]
@@ -97,6 +99,7 @@ def test_unknown_header_fails_the_file_and_quarantines_every_line(tmp_path: Path
     [report] = intake_pending(tmp_path, NOW)
     assert (report.outcome, report.landed, report.quarantined) == ("failed", 0, 2)
     assert (tmp_path / "revenue" / "failed" / "lz1").glob("*wrong.csv")
+    # No good row: the lines are filed under the intake day.
     bad = load_staged_day(tmp_path, "revenue", NOW.date()).batch.quarantine.to_pylist()
     assert [r["line_number"] for r in bad] == [2, 3]
     assert all("unknown CSV header 'id,total'" in r["reason"] for r in bad)
@@ -124,11 +127,13 @@ def test_jsonl_events_with_bad_lines(tmp_path: Path) -> None:
     assert [(e["event_id"], e["revenue"]) for e in events] == [("e1", None), ("e4", 99.0)]
     assert events[0]["properties"] == [("plan", "pro"), ("seats", "3")]
     assert events[0]["utm_source"] == "direct"
-    reasons = sorted(r["reason"] for r in
-                     load_staged_day(tmp_path, "events", NOW.date()).batch.quarantine.to_pylist())
-    assert reasons == ["a JSONL line must be a JSON object", "line is not valid UTF-8",
+    reasons = sorted(r["reason"] for r in staged.batch.quarantine.to_pylist())
+    assert reasons == ["a JSONL line must be a JSON object",
                        "malformed JSON: Expecting value: line 1 column 1 (char 0)",
                        "missing required field 'person_id'", "unknown field(s) ['colour']"]
+    # The undecodable file has no good row: its line goes under the intake day.
+    [undecodable] = load_staged_day(tmp_path, "events", NOW.date()).batch.quarantine.to_pylist()
+    assert undecodable["reason"] == "line is not valid UTF-8"
 
 
 def test_pending_markers_follow_intake_and_writes(tmp_path: Path) -> None:
@@ -152,7 +157,7 @@ def test_unsupported_file_type_is_failed_with_one_quarantine_row(tmp_path: Path,
 def test_staged_day_written_to_clickhouse_accounts_for_every_row(clickhouse, tmp_path) -> None:
     _drop(tmp_path, "revenue", "lz3", "orders.csv", REVENUE_CSV)
     intake_pending(tmp_path, NOW)
-    for day in (date(2026, 3, 9), date(2026, 3, 10)):
+    for day in (date(2026, 3, 9), date(2026, 3, 10)):  # every line is filed on these days
         for _ in range(2):  # writing a staged day twice changes nothing
             staged = load_staged_day(tmp_path, "revenue", day)
             write_batch(clickhouse, staged.batch, staged.tenants)
