@@ -18,12 +18,58 @@ PLATFORM_WEIGHTS = (0.55, 0.25, 0.20)
 _POOL_SIZES = {"x": 4000, "reddit": 1500, "linkedin": 1500}
 
 # Handle parts, picked so no handle equals a tracked brand or a sentiment-lexicon word.
-_FIRST = ("dana", "omar", "priya", "marco", "sofia", "ken", "amara", "jonas", "ines", "raj",
-          "lena", "tariq", "yuki", "bruno", "chloe", "felix", "nadia", "oscar", "hana", "ivan")
-_SECOND = ("data", "ops", "builds", "codes", "pm", "analytics", "growth", "dev", "metrics",
-           "stack", "cloud", "ships", "insights", "infra")
-_LAST = ("okafor", "silva", "chen", "novak", "patel", "garcia", "muller", "kim", "rossi",
-         "haddad", "larsen", "tanaka")
+_FIRST = (
+    "dana",
+    "omar",
+    "priya",
+    "marco",
+    "sofia",
+    "ken",
+    "amara",
+    "jonas",
+    "ines",
+    "raj",
+    "lena",
+    "tariq",
+    "yuki",
+    "bruno",
+    "chloe",
+    "felix",
+    "nadia",
+    "oscar",
+    "hana",
+    "ivan",
+)
+_SECOND = (
+    "data",
+    "ops",
+    "builds",
+    "codes",
+    "pm",
+    "analytics",
+    "growth",
+    "dev",
+    "metrics",
+    "stack",
+    "cloud",
+    "ships",
+    "insights",
+    "infra",
+)
+_LAST = (
+    "okafor",
+    "silva",
+    "chen",
+    "novak",
+    "patel",
+    "garcia",
+    "muller",
+    "kim",
+    "rossi",
+    "haddad",
+    "larsen",
+    "tanaka",
+)
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
 MS_PER_DAY = 86_400_000
 MS_PER_HOUR = 3_600_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # UTC hour weights: Europe wakes first, the Americas keep the evening busy.
 _HOURLY_WEIGHTS = np.array(
@@ -19,14 +20,14 @@ _HOURLY_CUM = np.cumsum(_HOURLY_WEIGHTS) / _HOURLY_WEIGHTS.sum()
 
 def day_start_ms(day: date) -> int:
     """Return the epoch milliseconds of `day` 00:00:00.000 UTC."""
-    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1000
+    return (day - _EPOCH.date()).days * MS_PER_DAY
 
 
 def to_epoch_ms(moment: datetime) -> int:
     """Return the epoch milliseconds of an aware datetime; raises ValueError if naive."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"datetime must be timezone-aware (UTC), got naive {moment!r}")
-    return int(moment.timestamp() * 1000)
+    return (moment - _EPOCH) // timedelta(milliseconds=1)  # exact, unlike float seconds
 
 
 def is_weekend(day: date) -> bool:

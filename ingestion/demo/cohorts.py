@@ -16,7 +16,14 @@ import numpy as np
 
 from ingestion.demo.clock import weekday_factor
 from ingestion.demo.config import DemoConfig
-from ingestion.demo.rng import Stream, bit_field_uniform, hash_bits, stream_key, stream_rng
+from ingestion.demo.rng import (
+    Stream,
+    bit_field_uniform,
+    bits_uniform,
+    hash_bits,
+    stream_key,
+    stream_rng,
+)
 
 # Persons per chunk of event generation: big enough to amortize Arrow overheads, small
 # enough that a multi-million-event day streams in bounded memory.
@@ -45,7 +52,9 @@ class Persons:
     def slice(self, start: int, stop: int) -> Persons:
         """Rows [start, stop)."""
         return Persons(
-            self.age[start:stop], self.index[start:stop], self.depth[start:stop],
+            self.age[start:stop],
+            self.index[start:stop],
+            self.depth[start:stop],
             self.bits[start:stop],
         )
 
@@ -99,7 +108,7 @@ def member_traits(
     away). `key` is the cohort's Stream.PERSONS key.
     """
     bits = hash_bits(key, index, 0)
-    depth = funnel_depth((bits >> np.uint64(11)).astype(np.float64) * 2.0**-53, rates)
+    depth = funnel_depth(bits_uniform(bits), rates)
     return depth, _ENGAGEMENT_MIN + _ENGAGEMENT_SPAN * bit_field_uniform(bits, 0)
 
 
@@ -137,9 +146,9 @@ def _active_by_cohort(tenant: str, day: date, config: DemoConfig) -> Iterator[Pe
         else:
             # Thinning: flip coins at the cohort's highest return probability, then keep
             # each candidate with p_i / p_max, so only candidates need their traits.
-            p_max = float(retention_probability(
-                age, np.array([len(_RETENTION_DAY1) - 1]), np.array([engagement_max]), factor
-            )[0])
+            p_max = min(
+                1.0, _RETENTION_DAY1.max() * engagement_max * age**-_RETENTION_DECAY * factor
+            )
             candidates = bernoulli_indices(rng, n, p_max)
             depth, engagement = member_traits(key, candidates, config.funnel_rates)
             p = retention_probability(age, depth, engagement, factor)
@@ -147,7 +156,9 @@ def _active_by_cohort(tenant: str, day: date, config: DemoConfig) -> Iterator[Pe
             chosen, depth = candidates[keep], depth[keep]
         if len(chosen):
             yield Persons(
-                np.full(len(chosen), age, dtype=np.int64), chosen, depth,
+                np.full(len(chosen), age, dtype=np.int64),
+                chosen,
+                depth,
                 hash_bits(key, chosen, 1),
             )
 

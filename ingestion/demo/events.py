@@ -3,8 +3,9 @@
 New visitors walk the funnel visit -> signup -> activate -> purchase as far as their
 cohort depth says, with pageviews after the visit and growing delays between steps.
 Returning persons browse the app (pageview) and, once activated, use features
-(feature_used). Everything is numpy over whole chunks of persons; strings are built
-once per chunk by Arrow kernels from small dictionaries.
+(feature_used). Everything is numpy over whole chunks of persons; strings come from
+Arrow kernels: ids formatted once per person/session, the rest taken from small
+dictionaries.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -31,8 +32,12 @@ UTM_SOURCES = ("google", "twitter", "linkedin", "reddit", "newsletter", "direct"
 _UTM_WEIGHTS = (0.34, 0.13, 0.10, 0.08, 0.09, 0.26)
 _NEWSLETTER, _DIRECT = UTM_SOURCES.index("newsletter"), UTM_SOURCES.index("direct")
 _EXTERNAL_REFERRERS = (
-    "https://www.google.com/", "https://t.co/", "https://www.linkedin.com/",
-    "https://www.reddit.com/", "", "",  # newsletters (mail clients) and direct send none
+    "https://www.google.com/",
+    "https://t.co/",
+    "https://www.linkedin.com/",
+    "https://www.reddit.com/",
+    "",  # newsletter: mail clients send no referrer
+    "",  # direct
 )
 COUNTRIES = ("US", "GB", "DE", "FR", "IN", "BR", "CA", "AU", "NL", "ES")
 _COUNTRY_WEIGHTS = (0.38, 0.11, 0.09, 0.07, 0.10, 0.07, 0.06, 0.05, 0.04, 0.03)
@@ -47,21 +52,33 @@ _DISCOUNTS = np.array([1.0, 0.9, 0.8])  # list price, promo code, annual prepay
 _DISCOUNT_WEIGHTS = (0.75, 0.15, 0.10)
 FEATURES = ("dashboards", "alerts", "exports", "share-of-voice", "funnels", "retention")
 
-_MARKETING_PATHS = ("/", "/pricing", "/features", "/customers", "/blog/share-of-voice",
-                    "/blog/funnel-benchmarks")
+_MARKETING_PATHS = (
+    "/",
+    "/pricing",
+    "/features",
+    "/customers",
+    "/blog/share-of-voice",
+    "/blog/funnel-benchmarks",
+)
 _APP_PATHS = ("/home", "/dashboards", "/reports", "/settings")
 
 # Delay before an event, by event code: floor + exponential(mean), capped. Funnel steps
 # take longer the deeper they are; caps keep a person's whole day under 24 hours.
 _GAP_FLOOR_MS = np.array([0, 1_000, 5_000, 10_000, 30_000, 2_000], dtype=np.float64)
 _GAP_MEAN_MS = np.array([0, 35_000, 240_000, 1_200_000, 3_600_000, 90_000], dtype=np.float64)
-_GAP_CAP_MS = np.array([0, 1_800_000, 14_400_000, 14_400_000, 14_400_000, 1_800_000],
-                       dtype=np.float64)
+_GAP_CAP_MS = np.array(
+    [0, 1_800_000, 14_400_000, 14_400_000, 14_400_000, 1_800_000], dtype=np.float64
+)
 _SECOND_SESSION_RATE = 0.2  # returning persons who come back twice in a day
 _SESSION_BREAK_FLOOR_MS, _SESSION_BREAK_MEAN_MS = 600_000, 14_400_000
 _SESSION_BREAK_CAP_MS = 21_600_000
 _RETURNING_DIRECT, _RETURNING_NEWSLETTER = 0.55, 0.15
 _FEATURE_SHARE = 0.6  # share of an activated person's later events that use a feature
+
+# What a property map holds besides "browser": nothing, a plan or a feature.
+_EXTRA_PROPERTIES = (
+    [()] + [(("plan", plan),) for plan in PLANS] + [(("feature", f),) for f in FEATURES]
+)
 
 # Trait bit fields (see rng.bit_field_pick)
 _COUNTRY, _DEVICE, _BROWSER, _UTM, _PLAN = range(5)
@@ -81,6 +98,7 @@ class _Vocabulary:
     feature_url: int
     external_referrer: int  # + utm
     properties: pa.MapArray  # every distinct property map; see _property_code
+
 
 @lru_cache(maxsize=16)
 def _vocabulary(tenant: str) -> _Vocabulary:
@@ -116,17 +134,10 @@ def _vocabulary(tenant: str) -> _Vocabulary:
     )
 
 
-_EXTRA_PROPERTIES = (
-    [()] + [(("plan", plan),) for plan in PLANS] + [(("feature", f),) for f in FEATURES]
-)
-
-
 def _property_maps() -> pa.MapArray:
     """All property maps an event can carry, so events just take() theirs: {"browser"}
     alone, or with "plan" (funnel steps) or "feature" (feature_used)."""
-    maps = [
-        [("browser", browser), *extra] for browser in BROWSERS for extra in _EXTRA_PROPERTIES
-    ]
+    maps = [[("browser", browser), *extra] for browser in BROWSERS for extra in _EXTRA_PROPERTIES]
     return pa.array(maps, pa.map_(pa.string(), pa.string()))
 
 
@@ -135,7 +146,8 @@ def _property_code(
 ) -> np.ndarray:
     """Index into _property_maps() of each event's properties."""
     extra = np.where(
-        code == FEATURE_USED, 1 + len(PLANS) + feature,
+        code == FEATURE_USED,
+        1 + len(PLANS) + feature,
         np.where((code >= SIGNUP) & (code <= PURCHASE), 1 + plan, 0),
     )
     return browser * len(_EXTRA_PROPERTIES) + extra
@@ -149,7 +161,7 @@ _STRING_TABLES = {
 }
 
 
-def format_ids(prefix: str | pa.Array, numbers: np.ndarray) -> pa.Array:
+def format_ids(prefix: str, numbers: np.ndarray) -> pa.Array:
     """Return strings prefix + decimal number, built by Arrow kernels (no Python loop)."""
     digits = pa.array(numbers, pa.int64()).cast(pa.string())
     return pc.binary_join_element_wise(prefix, digits, "")
@@ -163,6 +175,134 @@ def constant_strings(value: str, n: int) -> pa.Array:
 def constant_timestamps(epoch_ms: int, n: int) -> pa.Array:
     """Return a TIMESTAMP array holding `epoch_ms` n times."""
     return pa.repeat(pa.scalar(epoch_ms, pa.int64()), n).cast(TIMESTAMP)
+
+
+@dataclass(frozen=True)
+class _Sessions:
+    """Per-session arrays of a chunk (sessions of a person are consecutive)."""
+
+    person: np.ndarray  # row in the chunk's Persons
+    first: np.ndarray  # the person's first session today
+    new: np.ndarray  # the person's landing session (first visit ever)
+    pageviews: np.ndarray  # new sessions: pageviews between the visit and the first step
+    length: np.ndarray  # events in the session
+    utm: np.ndarray  # index into UTM_SOURCES
+    landing: np.ndarray  # index into _MARKETING_PATHS
+
+    @cached_property
+    def start(self) -> np.ndarray:
+        """Index of each session's first event."""
+        return np.cumsum(self.length) - self.length
+
+
+def _sessions(rng: np.random.Generator, persons: Persons, acquired_via: np.ndarray) -> _Sessions:
+    """New visitors have their landing session; returning persons one or two, arriving
+    mostly direct or from the newsletter."""
+    m = len(persons)
+    is_new = persons.age == 0
+    count = np.where(is_new, 1, 1 + (rng.random(m) < _SECOND_SESSION_RATE))
+    person = np.repeat(np.arange(m), count)
+    first = np.ones(len(person), dtype=bool)
+    first[1:] = person[1:] != person[:-1]
+    new = is_new[person]
+    depth = persons.depth[person]
+    pageviews = rng.integers(0, 3, len(person))
+    browsing = np.minimum(rng.poisson(np.where(depth >= 2, 3.0, 1.3)), 12)
+    u = rng.random(len(person))
+    returning_utm = np.where(
+        u < _RETURNING_DIRECT,
+        _DIRECT,
+        np.where(u < _RETURNING_DIRECT + _RETURNING_NEWSLETTER, _NEWSLETTER, acquired_via[person]),
+    )
+    return _Sessions(
+        person=person,
+        first=first,
+        new=new,
+        pageviews=pageviews,
+        length=np.where(new, 1 + pageviews + depth, 1 + browsing),
+        utm=np.where(new, acquired_via[person], returning_utm),
+        landing=rng.integers(0, len(_MARKETING_PATHS), len(person)),
+    )
+
+
+def _event_codes(
+    rng: np.random.Generator, sessions: _Sessions, depth: np.ndarray, e_session: np.ndarray
+) -> np.ndarray:
+    """The event of each row, from its position in the session: a landing session is
+    visit, pageviews, then the funnel steps its person reached; a returning session
+    is pageviews mixed with feature_used once the person has activated."""
+    pos = np.arange(len(e_session)) - sessions.start[e_session]
+    step = pos - sessions.pageviews[e_session]  # 1, 2, 3 = signup, activate, purchase
+    new_code = np.where(pos == 0, VISIT, np.where(step <= 0, PAGEVIEW, PAGEVIEW + step))
+    activated = depth[sessions.person[e_session]] >= 2
+    uses_feature = activated & (pos > 0) & (rng.random(len(pos)) < _FEATURE_SHARE)
+    return np.where(
+        sessions.new[e_session], new_code, np.where(uses_feature, FEATURE_USED, PAGEVIEW)
+    )
+
+
+def _timestamps(
+    rng: np.random.Generator,
+    sessions: _Sessions,
+    code: np.ndarray,
+    e_person: np.ndarray,
+    day_start: int,
+) -> np.ndarray:
+    """Epoch ms per event: a per-person timeline of gaps, placed inside the day."""
+    gap = np.minimum(
+        _GAP_FLOOR_MS[code] + _GAP_MEAN_MS[code] * rng.standard_exponential(len(code)),
+        _GAP_CAP_MS[code],
+    ).astype(np.int64)
+    session_break = np.minimum(
+        _SESSION_BREAK_FLOOR_MS
+        + _SESSION_BREAK_MEAN_MS * rng.standard_exponential(len(sessions.person)),
+        _SESSION_BREAK_CAP_MS,
+    ).astype(np.int64)
+    gap[sessions.start] = np.where(sessions.first, 0, session_break)
+    elapsed = np.cumsum(gap)
+    p_len = np.bincount(e_person)
+    p_start = np.cumsum(p_len) - p_len
+    relative = elapsed - np.repeat(elapsed[p_start], p_len)
+    span = relative[p_start + p_len - 1]
+    # Shift late starters back so the person's last event still falls on this day.
+    first_ms = np.minimum(sample_time_of_day(rng, len(p_len)), MS_PER_DAY - 1 - span)
+    return day_start + np.repeat(first_ms, p_len) + relative
+
+
+def _pages(
+    vocab: _Vocabulary,
+    sessions: _Sessions,
+    code: np.ndarray,
+    e_session: np.ndarray,
+    draw: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (url, referrer) codes into vocab.urls and the feature index per event.
+    The referrer is the previous page, or the session's source on its first event."""
+    visit_url = vocab.visit_url + (sessions.landing * len(UTM_SOURCES) + sessions.utm)[e_session]
+    feature = (draw * len(FEATURES)).astype(np.int64)
+    url = np.select(
+        [
+            code == VISIT,
+            code == SIGNUP,
+            code == ACTIVATE,
+            code == PURCHASE,
+            code == FEATURE_USED,
+            sessions.new[e_session],
+        ],
+        [
+            visit_url,
+            vocab.signup_url,
+            vocab.activate_url,
+            vocab.checkout_url,
+            vocab.feature_url + feature,
+            vocab.marketing_url + (draw * len(_MARKETING_PATHS)).astype(np.int64),
+        ],
+        default=vocab.app_url + (draw * len(_APP_PATHS)).astype(np.int64),
+    )
+    referrer = np.empty(len(url), dtype=np.int64)
+    referrer[1:] = url[:-1]
+    referrer[sessions.start] = vocab.external_referrer + sessions.utm
+    return url, referrer, feature
 
 
 class DayEvents:
@@ -193,107 +333,44 @@ class DayEvents:
 
     def _chunk(self, persons: Persons) -> pa.Table:
         rng, vocab = self._rng, self._vocab
-        m = len(persons)
-        is_new = persons.age == 0
-        depth = persons.depth
         country = bit_field_pick(persons.bits, _COUNTRY, _COUNTRY_WEIGHTS)
         device = bit_field_pick(persons.bits, _DEVICE, _DEVICE_WEIGHTS)
         browser = bit_field_pick(persons.bits, _BROWSER, _BROWSER_WEIGHTS)
         acquired_via = bit_field_pick(persons.bits, _UTM, _UTM_WEIGHTS)
         plan = bit_field_pick(persons.bits, _PLAN, _PLAN_WEIGHTS)
 
-        # --- sessions: new visitors have their landing session, returners one or two
-        n_sessions = np.where(is_new, 1, 1 + (rng.random(m) < _SECOND_SESSION_RATE))
-        s_person = np.repeat(np.arange(m), n_sessions)
-        n_s = len(s_person)
-        s_first = np.ones(n_s, dtype=bool)
-        s_first[1:] = s_person[1:] != s_person[:-1]
-        s_new = is_new[s_person]
-        s_depth = depth[s_person]
-        s_pageviews = rng.integers(0, 3, n_s)  # between the visit and the first step
-        s_browsing = np.minimum(rng.poisson(np.where(s_depth >= 2, 3.0, 1.3)), 12)
-        s_len = np.where(s_new, 1 + s_pageviews + s_depth, 1 + s_browsing)
-        u = rng.random(n_s)
-        returning_source = np.where(
-            u < _RETURNING_DIRECT, _DIRECT,
-            np.where(u < _RETURNING_DIRECT + _RETURNING_NEWSLETTER, _NEWSLETTER,
-                     acquired_via[s_person]),
-        )
-        s_utm = np.where(s_new, acquired_via[s_person], returning_source)
-        s_landing = rng.integers(0, len(_MARKETING_PATHS), n_s)
+        sessions = _sessions(rng, persons, acquired_via)
+        n_s = len(sessions.person)
+        e_session = np.repeat(np.arange(n_s), sessions.length)
+        e_person = sessions.person[e_session]
+        n_e = len(e_session)
+        code = _event_codes(rng, sessions, persons.depth, e_session)
+        timestamp = _timestamps(rng, sessions, code, e_person, self._day_start)
+        url, referrer, feature = _pages(vocab, sessions, code, e_session, rng.random(n_e))
 
-        # --- events: position inside the session decides the event
-        n_e = int(s_len.sum())
-        e_session = np.repeat(np.arange(n_s), s_len)
-        s_start = np.cumsum(s_len) - s_len
-        pos = np.arange(n_e) - s_start[e_session]
-        e_person = s_person[e_session]
-        e_new = s_new[e_session]
-        step = pos - s_pageviews[e_session]  # 1, 2, 3 = signup, activate, purchase
-        new_code = np.where(pos == 0, VISIT, np.where(step <= 0, PAGEVIEW, PAGEVIEW + step))
-        uses_feature = (depth[e_person] >= 2) & (pos > 0) & (rng.random(n_e) < _FEATURE_SHARE)
-        code = np.where(e_new, new_code, np.where(uses_feature, FEATURE_USED, PAGEVIEW))
-
-        # --- timestamps: per-person timeline of gaps, then placed inside the day
-        gap = np.minimum(
-            _GAP_FLOOR_MS[code] + _GAP_MEAN_MS[code] * rng.standard_exponential(n_e),
-            _GAP_CAP_MS[code],
-        ).astype(np.int64)
-        session_break = np.minimum(
-            _SESSION_BREAK_FLOOR_MS + _SESSION_BREAK_MEAN_MS * rng.standard_exponential(n_s),
-            _SESSION_BREAK_CAP_MS,
-        ).astype(np.int64)
-        gap[s_start] = np.where(s_first, 0, session_break)
-        elapsed = np.cumsum(gap)
-        p_len = np.bincount(e_person, minlength=m)
-        p_start = np.cumsum(p_len) - p_len
-        relative = elapsed - np.repeat(elapsed[p_start], p_len)
-        span = relative[p_start + p_len - 1]
-        # Shift late starters back so the person's last event still falls on this day.
-        first_ms = np.minimum(sample_time_of_day(rng, m), MS_PER_DAY - 1 - span)
-        timestamp = self._day_start + np.repeat(first_ms, p_len) + relative
-
-        # --- pages: url per event, referrer = previous page or the session's source
-        draw = rng.random(n_e)
-        visit_url = vocab.visit_url + (s_landing * len(UTM_SOURCES) + s_utm)[e_session]
-        feature = (draw * len(FEATURES)).astype(np.int64)
-        url = np.select(
-            [code == VISIT, code == SIGNUP, code == ACTIVATE, code == PURCHASE,
-             code == FEATURE_USED, e_new],
-            [visit_url, vocab.signup_url, vocab.activate_url, vocab.checkout_url,
-             vocab.feature_url + feature,
-             vocab.marketing_url + (draw * len(_MARKETING_PATHS)).astype(np.int64)],
-            default=vocab.app_url + (draw * len(_APP_PATHS)).astype(np.int64),
-        )
-        referrer = np.empty(n_e, dtype=np.int64)
-        referrer[1:] = url[:-1]
-        referrer[s_start] = vocab.external_referrer + s_utm
-
-        # --- revenue on purchases only
         is_purchase = code == PURCHASE
         buyer_plan = plan[e_person[is_purchase]]
         discount = _DISCOUNTS[pick(rng.random(len(buyer_plan)), _DISCOUNT_WEIGHTS)]
         revenue = np.zeros(n_e)
         revenue[is_purchase] = np.round(np.asarray(PLAN_PRICES)[buyer_plan] * discount, 2)
 
-        properties = vocab.properties.take(
-            _property_code(code, browser[e_person], plan[e_person], feature)
-        )
         # ids are formatted once per person / session and then spread over events
-        person_ids = self._person_ids(persons.age, persons.index).take(e_person)
+        person_ids = self._person_ids(persons.age, persons.index)
         session_ids = format_ids(self._session_prefix, self._sessions_done + np.arange(n_s))
         table = pa.Table.from_arrays(
             [
                 constant_strings(self.tenant, n_e),
                 format_ids(self._event_prefix, self._events_done + np.arange(n_e)),
                 _STRING_TABLES["event"].take(code),
-                person_ids,
+                person_ids.take(e_person),
                 session_ids.take(e_session),
                 pa.array(timestamp, pa.int64()).cast(TIMESTAMP),
-                properties,
+                vocab.properties.take(
+                    _property_code(code, browser[e_person], plan[e_person], feature)
+                ),
                 vocab.urls.take(url),
                 vocab.urls.take(referrer),
-                _STRING_TABLES["utm"].take(s_utm[e_session]),
+                _STRING_TABLES["utm"].take(sessions.utm[e_session]),
                 _STRING_TABLES["country"].take(country[e_person]),
                 _STRING_TABLES["device"].take(device[e_person]),
                 pa.array(revenue, pa.float64(), mask=~is_purchase),

@@ -48,8 +48,7 @@ _SHARE_RATE = np.array([0.15, 0.05, 0.08])  # reposts per like
 _TONE_ENGAGEMENT = np.array([1.0, 0.6, 1.3])  # outrage travels
 _STORY_ENGAGEMENT = np.array([1.0, 2.0, 1.5])
 _REPOST_ENGAGEMENT = 0.15  # a repost collects a fraction of an original's likes
-_SUBREDDITS = ("analytics", "dataengineering", "SaaS", "startups", "BusinessIntelligence",
-               "devops")
+_SUBREDDITS = ("analytics", "dataengineering", "SaaS", "startups", "BusinessIntelligence", "devops")
 _X = PLATFORMS.index("x")
 _X_EPOCH_MS = 1_288_834_974_657  # snowflake ids count from here
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -66,7 +65,8 @@ def story_brand_indices(
         wanted = config.crisis_brand or next(b.name for b in brands if b.is_company)
         crisis = names.index(wanted) if wanted in names else None
     if config.launch_day is not None and day in (
-        config.launch_day, config.launch_day + timedelta(days=1)
+        config.launch_day,
+        config.launch_day + timedelta(days=1),
     ):
         competitors = [b.name for b in brands if not b.is_company]
         wanted = config.launch_brand or (competitors[0] if competitors else None)
@@ -132,9 +132,7 @@ class _Posts:
     texts: list[str]
 
 
-def generate_mentions(
-    tenant: str, day: date, config: DemoConfig, ingested_at_ms: int
-) -> pa.Table:
+def generate_mentions(tenant: str, day: date, config: DemoConfig, ingested_at_ms: int) -> pa.Table:
     """Return one tenant-day of mentions with the RAW_SOCIAL_MENTIONS schema, ordered by
     created_at. Raises KeyError for a tenant missing from DEMO_TENANTS."""
     brands = DEMO_TENANTS[tenant].brands
@@ -146,7 +144,10 @@ def generate_mentions(
 
 
 def _originals(
-    rng: np.random.Generator, brands: tuple[Brand, ...], day: date, config: DemoConfig,
+    rng: np.random.Generator,
+    brands: tuple[Brand, ...],
+    day: date,
+    config: DemoConfig,
     pools: list[AuthorPool],
 ) -> _Posts:
     crisis, launch = story_brand_indices(brands, day, config)
@@ -188,13 +189,26 @@ def _originals(
     reach = followers.astype(np.float64) ** 0.85 * _ENGAGEMENT_RATE[platform]
     mu = reach * _TONE_ENGAGEMENT[tone] * _STORY_ENGAGEMENT[story] * rng.lognormal(0, 0.7, n)
     texts = _render_texts(rng.random((n, 4)), brands, primary, other, tone, story, pair)
-    return _Posts(platform, author, followers, created, tone, rng.poisson(mu),
-                  np.full(n, -1, dtype=np.int64), texts)
+    return _Posts(
+        platform,
+        author,
+        followers,
+        created,
+        tone,
+        rng.poisson(mu),
+        np.full(n, -1, dtype=np.int64),
+        texts,
+    )
 
 
 def _render_texts(
-    u: np.ndarray, brands: tuple[Brand, ...], primary: np.ndarray, other: np.ndarray,
-    tone: np.ndarray, story: np.ndarray, pair: np.ndarray,
+    u: np.ndarray,
+    brands: tuple[Brand, ...],
+    primary: np.ndarray,
+    other: np.ndarray,
+    tone: np.ndarray,
+    story: np.ndarray,
+    pair: np.ndarray,
 ) -> list[str]:
     """One text per post; u holds (template, brand reference, other reference, tag)."""
     texts: list[str] = []
@@ -223,23 +237,35 @@ def _with_reposts(rng: np.random.Generator, o: _Posts, pools: list[AuthorPool]) 
     room = MS_PER_DAY - 1 - o.created[parent] - 1_000  # originals end a minute early
     created = o.created[parent] + 1_000 + (room * rng.random(k) ** 3).astype(np.int64)
     texts = [
-        f"RT @{pools[_X].handles[o.author[p]]}: {o.texts[p]}" if o.platform[p] == _X
-        else o.texts[p]
+        f"RT @{pools[_X].handles[o.author[p]]}: {o.texts[p]}" if o.platform[p] == _X else o.texts[p]
         for p in parent
     ]
-    mu = (followers.astype(np.float64) ** 0.85 * _ENGAGEMENT_RATE[platform]
-          * _REPOST_ENGAGEMENT * rng.lognormal(0, 0.7, k))
+    mu = (
+        followers.astype(np.float64) ** 0.85
+        * _ENGAGEMENT_RATE[platform]
+        * _REPOST_ENGAGEMENT
+        * rng.lognormal(0, 0.7, k)
+    )
     return _Posts(
-        np.concatenate([o.platform, platform]), np.concatenate([o.author, author]),
-        np.concatenate([o.followers, followers]), np.concatenate([o.created, created]),
-        np.concatenate([o.tone, o.tone[parent]]), np.concatenate([o.likes, rng.poisson(mu)]),
-        np.concatenate([o.parent, parent]), o.texts + texts,
+        np.concatenate([o.platform, platform]),
+        np.concatenate([o.author, author]),
+        np.concatenate([o.followers, followers]),
+        np.concatenate([o.created, created]),
+        np.concatenate([o.tone, o.tone[parent]]),
+        np.concatenate([o.likes, rng.poisson(mu)]),
+        np.concatenate([o.parent, parent]),
+        o.texts + texts,
     )
 
 
 def _to_table(
-    rng: np.random.Generator, tenant: str, day: date, brands: tuple[Brand, ...],
-    posts: _Posts, pools: list[AuthorPool], ingested_at_ms: int,
+    rng: np.random.Generator,
+    tenant: str,
+    day: date,
+    brands: tuple[Brand, ...],
+    posts: _Posts,
+    pools: list[AuthorPool],
+    ingested_at_ms: int,
 ) -> pa.Table:
     total = len(posts.texts)
     is_repost = posts.parent >= 0
@@ -257,8 +283,7 @@ def _to_table(
         rows = order[posts.platform[order] == k]
         serial[rows] = np.arange(len(rows))
     ymd = day.strftime("%Y%m%d")
-    post_ids = [f"{tenant}-{PLATFORMS[posts.platform[i]]}-{ymd}-{serial[i]}"
-                for i in range(total)]
+    post_ids = [f"{tenant}-{PLATFORMS[posts.platform[i]]}-{ymd}-{serial[i]}" for i in range(total)]
 
     start, salt = day_start_ms(day), stable_hash(tenant)
     rows = order.tolist()
@@ -279,8 +304,10 @@ def _to_table(
         "text": pa.array([posts.texts[i] for i in rows], pa.string()),
         "lang": pa.array(["en"] * total, pa.string()),
         "url": pa.array(
-            [_post_url(p, h, start + int(posts.created[i]), int(serial[i]), salt)
-             for p, h, i in zip(platforms, handles, rows, strict=True)],
+            [
+                _post_url(p, h, start + int(posts.created[i]), int(serial[i]), salt)
+                for p, h, i in zip(platforms, handles, rows, strict=True)
+            ],
             pa.string(),
         ),
         "created_at": pa.array(start + posts.created[order], pa.int64()).cast(TIMESTAMP),
@@ -294,8 +321,9 @@ def _to_table(
         "source": pa.array(["demo"] * total, pa.string()),
         "ingested_at": pa.array(np.full(total, ingested_at_ms), pa.int64()).cast(TIMESTAMP),
     }
-    return pa.Table.from_arrays([columns[f.name] for f in RAW_SOCIAL_MENTIONS],
-                                schema=RAW_SOCIAL_MENTIONS)
+    return pa.Table.from_arrays(
+        [columns[f.name] for f in RAW_SOCIAL_MENTIONS], schema=RAW_SOCIAL_MENTIONS
+    )
 
 
 def _draw_authors(

@@ -26,8 +26,14 @@ def canonical_json(obj: dict[str, Any]) -> str:
 
 
 def _records(
-    tenant: str, connector: str, record_type: str, record_ids: list[str],
-    occurred_ms: np.ndarray, amounts: list[float], payloads: list[str], ingested_at_ms: int,
+    tenant: str,
+    connector: str,
+    record_type: str,
+    record_ids: list[str],
+    occurred_ms: np.ndarray,
+    amounts: list[float],
+    payloads: list[str],
+    ingested_at_ms: int,
 ) -> pa.Table:
     n = len(record_ids)
     return pa.Table.from_arrays(
@@ -59,14 +65,19 @@ def revenue_lines(tenant: str, day: date, events: pa.Table, ingested_at_ms: int)
     order_ids = [f"{tenant}-o{ymd}-{n}" for n in range(purchases.num_rows)]
     payloads = [
         canonical_json(
-            {"order_id": order, "customer_id": customer, "product": plan,
-             "amount": amount, "currency": "USD"}
+            {
+                "order_id": order,
+                "customer_id": customer,
+                "product": plan,
+                "amount": amount,
+                "currency": "USD",
+            }
         )
-        for order, customer, plan, amount in zip(order_ids, customers, plans, amounts,
-                                                 strict=True)
+        for order, customer, plan, amount in zip(order_ids, customers, plans, amounts, strict=True)
     ]
-    return _records(tenant, "revenue", "revenue_line", order_ids, occurred, amounts, payloads,
-                    ingested_at_ms)
+    return _records(
+        tenant, "revenue", "revenue_line", order_ids, occurred, amounts, payloads, ingested_at_ms
+    )
 
 
 def ga4_snapshots(tenant: str, day: date, events: pa.Table, ingested_at_ms: int) -> pa.Table:
@@ -94,7 +105,12 @@ def ga4_snapshots(tenant: str, day: date, events: pa.Table, ingested_at_ms: int)
     sources = list(stats)
     payloads = [canonical_json({"date": iso, "source": s, **stats[s]}) for s in sources]
     return _records(
-        tenant, "ga4", "ga4_daily", [f"{iso}:{s}" for s in sources],
+        tenant,
+        "ga4",
+        "ga4_daily",
+        [f"{iso}:{s}" for s in sources],
         np.full(len(sources), day_start_ms(day), dtype=np.int64),
-        [stats[s]["revenue"] for s in sources], payloads, ingested_at_ms,
+        [stats[s]["revenue"] for s in sources],
+        payloads,
+        ingested_at_ms,
     )

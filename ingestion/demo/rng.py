@@ -63,9 +63,9 @@ def hash_bits(key: int, index: np.ndarray, salt: int) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
-def hash_uniform(key: int, index: np.ndarray, salt: int) -> np.ndarray:
-    """Return one float64 in [0, 1) per index, from the top 53 bits of `hash_bits`."""
-    return (hash_bits(key, index, salt) >> np.uint64(11)).astype(np.float64) * 2.0**-53
+def bits_uniform(bits: np.ndarray) -> np.ndarray:
+    """Return one float64 in [0, 1) per element, from the top 53 of 64 `hash_bits`."""
+    return (bits >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
 def bit_field_uniform(bits: np.ndarray, field: int) -> np.ndarray:

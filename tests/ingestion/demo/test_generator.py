@@ -513,7 +513,7 @@ def test_iter_event_batches_streams_the_same_day_in_exact_batches() -> None:
 
 def test_iter_event_batches_validates_its_arguments() -> None:
     with pytest.raises(ValueError, match="valid tenants"):
-        next(iter_event_batches("wayne", FIRST, CONFIG, 10))
+        iter_event_batches("wayne", FIRST, CONFIG, 10)
     with pytest.raises(ValueError, match="batch_size"):
-        next(iter_event_batches("acme", FIRST, CONFIG, 10, batch_size=0))
+        iter_event_batches("acme", FIRST, CONFIG, 10, batch_size=0)
     assert list(iter_event_batches("acme", FIRST, CONFIG, 0)) == []
