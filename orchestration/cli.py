@@ -11,6 +11,7 @@ import time
 import warnings
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -257,7 +258,9 @@ def dev() -> None:
     from orchestration.runner import ensure_dagster_home
 
     os.environ["DAGSTER_HOME"] = str(ensure_dagster_home(settings))
-    os.execvp("dagster", ["dagster", "dev", "-m", "orchestration.definitions"])
+    # The dagster executable of this environment, even when the venv is not activated.
+    dagster = Path(sys.executable).with_name("dagster")
+    os.execv(dagster, [str(dagster), "dev", "-m", "orchestration.definitions"])
 
 
 if __name__ == "__main__":

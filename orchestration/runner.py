@@ -94,6 +94,13 @@ def run_job(name: str, instance: dg.DagsterInstance) -> RunOutcome:
     return _execute(defs.resolve_job_def(name), instance, {})
 
 
+def _root_cause(error) -> str:  # SerializableErrorInfo
+    """The innermost error message: what failed, not Dagster's wrapper around it."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
 def _execute(job_def: dg.JobDefinition, instance: dg.DagsterInstance,
              tags: dict[str, str]) -> RunOutcome:
     result = job_def.execute_in_process(
@@ -103,7 +110,7 @@ def _execute(job_def: dg.JobDefinition, instance: dg.DagsterInstance,
     )
     if not result.success:
         failures = [
-            f"{event.step_key}: {event.step_failure_data.error.message.strip()}"
+            f"{event.step_key}: {_root_cause(event.step_failure_data.error)}"
             for event in result.all_events
             if event.is_step_failure and event.step_failure_data and event.step_failure_data.error
         ]

@@ -91,3 +91,19 @@ def test_dataset_versions_count_up_per_tenant(clickhouse) -> None:
     assert bump_version(clickhouse, "mart_test", "dv2", 5) == 1
     assert all_versions(clickhouse, "dv1") == {"mart_test": 2}
     assert current_version(clickhouse, "mart_test", "dv2") == 1
+
+
+def test_reader_sees_the_old_day_until_the_swap(clickhouse) -> None:
+    write_partition(clickhouse, "raw_connector_records", "pw-test", DAY, ["pw7"],
+                    [_records("pw7", ["old-1", "old-2"])])
+    seen_mid_write: list[list[str]] = []
+
+    def batches():
+        for k in range(3):
+            yield _records("pw7", [f"new-{k}"])
+            # Between batches the new rows sit in the staging table only.
+            seen_mid_write.append(_ids(clickhouse, "pw7"))
+
+    write_partition(clickhouse, "raw_connector_records", "pw-test", DAY, ["pw7"], batches())
+    assert seen_mid_write == [["old-1", "old-2"]] * 3
+    assert _ids(clickhouse, "pw7") == ["new-0", "new-1", "new-2"]
