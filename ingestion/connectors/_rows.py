@@ -23,6 +23,14 @@ class NotConfiguredError(ValueError):
     """`fetch` was called for a connector whose settings are missing (see skip_reason)."""
 
 
+def missing_settings(*pairs: tuple[str, str | None]) -> str | None:
+    """A skip reason naming the unset variables of (variable, value) pairs, or None."""
+    missing = [env for env, value in pairs if not value]
+    if missing:
+        return f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set"
+    return None
+
+
 def as_int(value: Any) -> int:
     """Return a count from an API field: ints and numeric strings, anything else is 0."""
     if isinstance(value, bool):

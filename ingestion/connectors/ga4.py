@@ -28,6 +28,7 @@ from ingestion.connectors._rows import (
     BatchBuilder,
     NotConfiguredError,
     canonical_json,
+    missing_settings,
     resolve_now,
 )
 from ingestion.http_policy import ClientFactory, Clock, HttpPolicy, Sleep, paginate
@@ -57,16 +58,12 @@ CREDENTIALS_HINT = (
 
 def skip_reason(settings: ConnectorSettings) -> str | None:
     """Return why the GA4 connector cannot run, or None when it is configured."""
-    missing = [
-        env
-        for env, value in (
-            ("SIGHTLINE_GA4_ACCESS_TOKEN", settings.ga4_access_token),
-            ("SIGHTLINE_GA4_PROPERTY_ID", settings.ga4_property_id),
-        )
-        if not value
-    ]
+    missing = missing_settings(
+        ("SIGHTLINE_GA4_ACCESS_TOKEN", settings.ga4_access_token),
+        ("SIGHTLINE_GA4_PROPERTY_ID", settings.ga4_property_id),
+    )
     if missing:
-        return f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set"
+        return missing
     if not _property_id(settings).isdigit():
         return (
             f"SIGHTLINE_GA4_PROPERTY_ID={settings.ga4_property_id!r} is not a numeric "

@@ -37,6 +37,7 @@ from ingestion.connectors._rows import (
     day_window,
     in_window,
     mention_row,
+    missing_settings,
     resolve_now,
 )
 from ingestion.http_policy import ClientFactory, Clock, HttpPolicy, Sleep, paginate
@@ -59,16 +60,12 @@ CREDENTIALS_HINT = (
 
 def skip_reason(settings: ConnectorSettings) -> str | None:
     """Return why the LinkedIn connector cannot run, or None when it is configured."""
-    missing = [
-        env
-        for env, value in (
-            ("SIGHTLINE_LINKEDIN_ACCESS_TOKEN", settings.linkedin_access_token),
-            ("SIGHTLINE_LINKEDIN_ORGANIZATION_URN", settings.linkedin_organization_urn),
-        )
-        if not value
-    ]
+    missing = missing_settings(
+        ("SIGHTLINE_LINKEDIN_ACCESS_TOKEN", settings.linkedin_access_token),
+        ("SIGHTLINE_LINKEDIN_ORGANIZATION_URN", settings.linkedin_organization_urn),
+    )
     if missing:
-        return f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set"
+        return missing
     urn = settings.linkedin_organization_urn or ""
     if not urn.startswith(ORGANIZATION_PREFIX) or not urn[len(ORGANIZATION_PREFIX) :].isdigit():
         return (

@@ -28,6 +28,7 @@ from ingestion.connectors._rows import (
     in_window,
     json_object,
     mention_row,
+    missing_settings,
     resolve_now,
 )
 from ingestion.http_policy import (
@@ -57,17 +58,10 @@ _REQUIRED = {"id": str, "author": str, "title": str, "permalink": str, "created_
 
 def skip_reason(settings: ConnectorSettings) -> str | None:
     """Return why the Reddit connector cannot run, or None when it is configured."""
-    missing = [
-        env
-        for env, value in (
-            ("SIGHTLINE_REDDIT_CLIENT_ID", settings.reddit_client_id),
-            ("SIGHTLINE_REDDIT_CLIENT_SECRET", settings.reddit_client_secret),
-        )
-        if not value
-    ]
-    if missing:
-        return f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set"
-    return None
+    return missing_settings(
+        ("SIGHTLINE_REDDIT_CLIENT_ID", settings.reddit_client_id),
+        ("SIGHTLINE_REDDIT_CLIENT_SECRET", settings.reddit_client_secret),
+    )
 
 
 def fetch(

@@ -26,6 +26,7 @@ from ingestion.connectors._rows import (
     day_window,
     in_window,
     mention_row,
+    missing_settings,
     parse_rfc3339,
     resolve_now,
 )
@@ -48,9 +49,7 @@ _PARENT_TYPES = ("retweeted", "quoted")
 
 def skip_reason(settings: ConnectorSettings) -> str | None:
     """Return why the X connector cannot run, or None when it is configured."""
-    if not settings.x_bearer_token:
-        return "SIGHTLINE_X_BEARER_TOKEN is not set"
-    return None
+    return missing_settings(("SIGHTLINE_X_BEARER_TOKEN", settings.x_bearer_token))
 
 
 def fetch(
