@@ -20,8 +20,32 @@ from clickhouse_connect.driver.client import Client
 from warehouse.settings import Settings
 from warehouse.store_lock import store_lock
 
-_embedded_guard = threading.RLock()
-_embedded: dict[str, object] = {"client": None, "depth": 0}
+
+class _SharedEmbeddedClient:
+    """The process's one chDB client, opened by the outermost block and closed by it."""
+
+    def __init__(self) -> None:
+        self.guard = threading.RLock()
+        self.client: Client | None = None
+        self.depth = 0
+
+    def acquire(self, settings: Settings) -> Client:
+        with self.guard:
+            if self.client is None:
+                settings.chdb_path.mkdir(parents=True, exist_ok=True)
+                self.client = clickhouse_connect.get_client(dsn=f"chdb://{settings.chdb_path}")
+            self.depth += 1
+            return self.client
+
+    def release(self) -> None:
+        with self.guard:
+            self.depth -= 1
+            if self.depth == 0 and self.client is not None:
+                self.client.close()
+                self.client = None
+
+
+_embedded = _SharedEmbeddedClient()
 
 
 def _server_client(url: str) -> Client:
@@ -56,19 +80,8 @@ def open_clickhouse(settings: Settings, purpose: str = "") -> Iterator[Client]:
             client.close()
         return
     with store_lock(lock_path(settings), settings.store_lock_timeout_seconds, purpose):
-        with _embedded_guard:
-            if _embedded["client"] is None:
-                settings.chdb_path.mkdir(parents=True, exist_ok=True)
-                _embedded["client"] = clickhouse_connect.get_client(
-                    dsn=f"chdb://{settings.chdb_path}"
-                )
-            _embedded["depth"] = int(_embedded["depth"]) + 1  # type: ignore[arg-type]
-            client = _embedded["client"]
+        client = _embedded.acquire(settings)
         try:
-            yield client  # type: ignore[misc]
+            yield client
         finally:
-            with _embedded_guard:
-                _embedded["depth"] = int(_embedded["depth"]) - 1  # type: ignore[arg-type]
-                if _embedded["depth"] == 0:
-                    client.close()  # type: ignore[union-attr]
-                    _embedded["client"] = None
+            _embedded.release()

@@ -27,6 +27,7 @@ class Contract:
     connector: str
     target_table: str
     time_column: str
+    id_column: str  # unique per file (and per day in the raw table)
     versions: dict[int, tuple[str, ...]]  # version -> columns (CSV header, as a set)
     required: tuple[str, ...]
     build: RowBuilder  # (record, tenant_id, source) -> raw row without ingested_at
@@ -136,14 +137,14 @@ _EVENT_V1 = ("event_id", "event", "person_id", "session_id", "timestamp", "url",
 
 CONTRACTS: dict[str, Contract] = {
     "revenue": Contract(
-        "revenue", "raw_connector_records", "occurred_at",
+        "revenue", "raw_connector_records", "occurred_at", "record_id",
         {1: _REVENUE_V1, 2: (*_REVENUE_V1, "product")},
         ("order_id", "customer_id", "occurred_at", "amount", "currency"), _revenue_line),
     "mentions": Contract(
-        "mentions", "raw_social_mentions", "created_at", {1: _MENTION_V1},
+        "mentions", "raw_social_mentions", "created_at", "post_id", {1: _MENTION_V1},
         ("platform", "post_id", "author_id", "text", "created_at"), _mention),
     "events": Contract(
-        "events", "raw_events", "timestamp", {1: _EVENT_V1},
+        "events", "raw_events", "timestamp", "event_id", {1: _EVENT_V1},
         ("event_id", "event", "person_id", "timestamp"), _event),
 }
 

@@ -194,7 +194,7 @@ def _validate(file: PendingFile, contract: Contract, now: datetime) -> _Outcome:
                                            today, now))
     outcome.failed = bool(file_problem)
     seen_ids: set[str] = set()
-    id_field = {"revenue": "record_id", "mentions": "post_id", "events": "event_id"}[file.connector]
+    id_field = contract.id_column
     bad_lines: list[tuple[int, str, str, date | None]] = []
     for number, text, record, reason in records:
         row: dict[str, object] | None = None
