@@ -1,0 +1,16 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='window_replace',
+    window_column='activity_date',
+) }}
+-- One row per (tenant, day, event, person): the compact activity record that trailing
+-- actives and retention read instead of rescanning raw events.
+select
+    tenant_id,
+    event_date as activity_date,
+    event,
+    person_id,
+    count(*) as events
+from {{ ref('stg_product__events') }}
+where {{ in_model_window('event_date') }}
+group by tenant_id, event_date, event, person_id

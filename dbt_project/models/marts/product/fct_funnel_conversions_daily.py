@@ -1,0 +1,90 @@
+"""Funnel conversions per entry day for every funnel in var('funnels') (DESIGN §6).
+
+A row of entry day D answers the ad-hoc question "this funnel with date_from = date_to
+= D": persons entering with a step-0 event on D, later steps up to the conversion window
+after it. The semantics live in `warehouse.semantics.funnels`, the one implementation the
+API uses too. Entry days whose numbers a new day can change (up to the longest
+conversion window before the run's window) are recomputed on every run.
+"""
+
+import json
+import math
+from datetime import date, timedelta
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from warehouse.semantics.funnels import (
+    FunnelSpec,
+    compute_funnel_by_entry_day,
+    funnel_event_names,
+)
+
+COLUMNS = {
+    "tenant_id": pa.string(),
+    "funnel_id": pa.string(),
+    "entry_date": pa.date32(),
+    "step": pa.int32(),
+    "step_event": pa.string(),
+    "funnel_order": pa.string(),
+    "persons": pa.int64(),
+    "conversion_from_first": pa.float64(),
+    "conversion_from_previous": pa.float64(),
+    "avg_seconds_from_previous": pa.float64(),
+    "median_seconds_from_previous": pa.float64(),
+}
+
+
+def _events_for(events_relation, spec: FunnelSpec, first: date, end: date) -> pa.Table:
+    """The events a funnel needs: all events for strict funnels, else steps and exclusions."""
+    where = f"event_date >= DATE '{first}' AND event_date < DATE '{end}'"
+    if spec.order != "strict":
+        names = ", ".join("'" + n.replace("'", "''") + "'" for n in sorted(funnel_event_names(spec)))
+        where += f" AND event IN ({names})"
+    return events_relation.filter(where).select(
+        "tenant_id, person_id, event, occurred_at AS timestamp, event_id").to_arrow_table()
+
+
+def model(dbt, session):
+    dbt.config(
+        materialized="incremental",
+        incremental_strategy="window_replace",
+        window_column="entry_date",
+    )
+    specs = [FunnelSpec(**f) for f in json.loads(dbt.config.get("funnels_json"))]
+    lookback = int(dbt.config.get("window_lookback_days"))
+    for spec in specs:
+        if math.ceil(spec.window_seconds / 86400) > lookback:
+            raise ValueError(
+                f"funnel {spec.funnel_id!r} has a window longer than {lookback} days: raise "
+                "window_lookback_days of fct_funnel_conversions_daily in _product__models.yml")
+    window_start = date.fromisoformat(dbt.config.get("min_date")) - timedelta(days=lookback)
+    window_end = date.fromisoformat(dbt.config.get("max_date"))
+    events = dbt.ref("stg_product__events")
+    first_day, last_day = events.aggregate("min(event_date), max(event_date)").fetchall()[0]
+    rows: dict[str, list] = {name: [] for name in COLUMNS}
+    if last_day is not None:
+        first_entry = max(window_start, first_day)
+        last_entry = min(window_end - timedelta(days=1), last_day)
+        read_end = min(last_entry + timedelta(days=lookback + 1), last_day + timedelta(days=1))
+        for spec in specs:
+            funnel_events = _events_for(events, spec, first_entry, read_end)
+            tenants = sorted(set(funnel_events.column("tenant_id").to_pylist()))
+            for tenant in tenants:
+                mask = pc.equal(funnel_events.column("tenant_id"), tenant)
+                for result in compute_funnel_by_entry_day(
+                        funnel_events.filter(mask), spec, first_entry, last_entry):
+                    for step in result.steps:
+                        rows["tenant_id"].append(tenant)
+                        rows["funnel_id"].append(spec.funnel_id)
+                        rows["entry_date"].append(date.fromisoformat(result.group))
+                        rows["step"].append(step.step)
+                        rows["step_event"].append(step.event)
+                        rows["funnel_order"].append(spec.order)
+                        rows["persons"].append(step.persons)
+                        rows["conversion_from_first"].append(step.conversion_from_first)
+                        rows["conversion_from_previous"].append(step.conversion_from_previous)
+                        rows["avg_seconds_from_previous"].append(step.avg_seconds_from_previous)
+                        rows["median_seconds_from_previous"].append(
+                            step.median_seconds_from_previous)
+    return pa.table({name: pa.array(values, type=COLUMNS[name]) for name, values in rows.items()})

@@ -1,0 +1,143 @@
+{#- Cohorts whose numbers a new day can change start at most this many days before it. -#}
+{%- set ns = namespace(lookback=0) -%}
+{%- for definition in var('retention') -%}
+    {%- for period, n in definition.intervals.items() -%}
+        {%- set ns.lookback = [ns.lookback, n * (7 if period == 'week' else 1)] | max -%}
+    {%- endfor -%}
+{%- endfor -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='window_replace',
+    window_column='cohort_start',
+    window_lookback_days=ns.lookback,
+) }}
+-- Retention cohorts (DESIGN §6) for each definition in var('retention'), by day and by
+-- Monday week: `recurring` cohorts hold everyone who did the target event in the
+-- period; `first_time` cohorts hold each person once, in the period of their first-ever
+-- target event. Offset 0 is the cohort size; offset j counts cohort members with the
+-- returning event in period start + j; the cumulative columns count members returning
+-- in period j or any later period of the table. Offsets appear once their period has
+-- started in the loaded data (the API zero-pads the rest of the triangle).
+with person_days as (
+    select tenant_id, activity_date, event, person_id
+    from {{ ref('int_person_days_active') }}
+    where {{ in_window('activity_date', ns.lookback, ns.lookback) }}
+),
+
+last_day as (
+    select tenant_id, max(activity_date) as last_activity_date
+    from person_days
+    group by tenant_id
+),
+
+{% for definition in var('retention') %}
+{% for period, intervals in definition.intervals.items() %}
+{% set key = definition.retention_id ~ '_' ~ period %}
+returns_{{ key }} as (
+    select distinct tenant_id, person_id, {{ period_start(period, 'activity_date') }} as returned_in
+    from person_days
+    {% if definition.returning_event != '$any' %}
+    where event = '{{ definition.returning_event }}'
+    {% endif %}
+),
+
+{% for cohort_type in ['recurring', 'first_time'] %}
+{% set ckey = key ~ '_' ~ cohort_type %}
+members_{{ ckey }} as (
+    {% if cohort_type == 'recurring' %}
+    select distinct tenant_id, person_id, {{ period_start(period, 'activity_date') }} as cohort_start
+    from person_days
+    where event = '{{ definition.target_event }}'
+    {% else %}
+    select tenant_id, person_id, {{ period_start(period, 'first_seen_date') }} as cohort_start
+    from {{ ref('int_persons_first_seen') }}
+    where event = '{{ definition.target_event }}'
+    {% endif %}
+        and {{ in_model_window(period_start(period, 'activity_date' if cohort_type == 'recurring' else 'first_seen_date')) }}
+),
+
+returned_{{ ckey }} as (
+    -- furthest offset each member returned in (cumulative) and every offset they returned in
+    select
+        m.tenant_id,
+        m.cohort_start,
+        m.person_id,
+        cast((r.returned_in - m.cohort_start) / {{ period_days(period, 1) }} as integer) as period_offset
+    from members_{{ ckey }} as m
+    join returns_{{ key }} as r
+        on r.tenant_id = m.tenant_id
+        and r.person_id = m.person_id
+        and r.returned_in > m.cohort_start
+        and r.returned_in < m.cohort_start + {{ period_days(period, intervals) }}
+),
+
+cohorts_{{ ckey }} as (
+    select tenant_id, cohort_start, count(*) as cohort_size
+    from members_{{ ckey }}
+    group by tenant_id, cohort_start
+),
+
+cells_{{ ckey }} as (
+    select
+        c.tenant_id,
+        c.cohort_start,
+        c.cohort_size,
+        cast(o.period_offset as integer) as period_offset
+    from cohorts_{{ ckey }} as c
+    join last_day as l on l.tenant_id = c.tenant_id
+    cross join range(0, {{ intervals }}) as o(period_offset)
+    where c.cohort_start + {{ period_days(period, 1) }} * cast(o.period_offset as integer)
+        <= l.last_activity_date
+),
+
+counted_{{ ckey }} as (
+    select
+        cells.tenant_id,
+        cells.cohort_start,
+        cells.period_offset,
+        cells.cohort_size,
+        case when cells.period_offset = 0 then cells.cohort_size
+             else count(distinct case when r.period_offset = cells.period_offset then r.person_id end)
+        end as retained,
+        case when cells.period_offset = 0 then cells.cohort_size
+             else count(distinct case when r.period_offset >= cells.period_offset then r.person_id end)
+        end as retained_cumulative
+    from cells_{{ ckey }} as cells
+    left join returned_{{ ckey }} as r
+        on r.tenant_id = cells.tenant_id and r.cohort_start = cells.cohort_start
+    group by cells.tenant_id, cells.cohort_start, cells.period_offset, cells.cohort_size
+),
+{% endfor %}
+{% endfor %}
+{% endfor %}
+
+unioned as (
+{% for definition in var('retention') %}
+{% for period in definition.intervals %}
+{% for cohort_type in ['recurring', 'first_time'] %}
+    select
+        tenant_id,
+        '{{ definition.retention_id }}' as retention_id,
+        '{{ definition.target_event }}' as target_event,
+        '{{ definition.returning_event }}' as returning_event,
+        '{{ period }}' as period,
+        '{{ cohort_type }}' as cohort_type,
+        cohort_start,
+        period_offset,
+        cohort_size,
+        retained,
+        retained_cumulative
+    from counted_{{ definition.retention_id ~ '_' ~ period ~ '_' ~ cohort_type }}
+    {% if not loop.last %}union all{% endif %}
+{% endfor %}
+    {% if not loop.last %}union all{% endif %}
+{% endfor %}
+    {% if not loop.last %}union all{% endif %}
+{% endfor %}
+)
+
+select
+    *,
+    round(retained / cohort_size, 6) as retention_rate,
+    round(retained_cumulative / cohort_size, 6) as retention_rate_cumulative
+from unioned

@@ -1,0 +1,105 @@
+"""A DuckDB transform store with demo raw data, and a way to run dbt on it in-process.
+
+`demo_store` holds 21 demo days (2026-02-01 → 2026-02-21) for acme and globex with the
+story of `DemoConfig.for_window`: launch on 02-08, crisis on 02-16. It is built once per
+session with a full `dbt build`; tests that rebuild windows use their own copy.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from dbt.cli.main import dbtRunner
+
+from ingestion.demo import DemoConfig, generate_day
+from ingestion.schemas import RAW_TABLES
+from ingestion.sentiment import ReferenceVaderScorer, score_mentions
+from warehouse.settings import load_settings
+from warehouse.transform_store import open_transform_store, replace_window
+
+PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+DEMO_FIRST, DEMO_LAST = date(2026, 2, 1), date(2026, 2, 21)
+DEMO_TENANTS = ("acme", "globex")
+
+
+@dataclass(frozen=True)
+class TransformStore:
+    """A DuckDB file and where dbt writes its artifacts for it."""
+
+    path: Path
+    target_dir: Path
+
+    def dbt(self, *args: str, min_date: date | None = None, max_date: date | None = None
+            ) -> None:
+        """Run a dbt command in-process on this store; fail the test if dbt fails."""
+        run_dbt(self, *args, min_date=min_date, max_date=max_date)
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Rows of a read-only query."""
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            return con.execute(sql, params).fetchall()
+
+    def copy(self, folder: Path) -> TransformStore:
+        """An independent copy of the store (for tests that rebuild windows)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(self.path, folder / self.path.name)
+        return TransformStore(folder / self.path.name, folder / "target")
+
+
+def run_dbt(store: TransformStore, *args: str, min_date: date | None = None,
+            max_date: date | None = None) -> None:
+    """`dbt <args>` against `store`, with the partition window as vars when given."""
+    command = [*args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+               "--target-path", str(store.target_dir), "--log-path",
+               str(store.target_dir / "logs"), "--quiet"]
+    if min_date is not None and max_date is not None:
+        command += ["--vars", f"{{min_date: '{min_date}', max_date: '{max_date}'}}"]
+    previous = os.environ.get("SIGHTLINE_DUCKDB_PATH")
+    os.environ["SIGHTLINE_DUCKDB_PATH"] = str(store.path)
+    try:
+        result = dbtRunner().invoke(command)
+    finally:
+        if previous is None:
+            os.environ.pop("SIGHTLINE_DUCKDB_PATH", None)
+        else:
+            os.environ["SIGHTLINE_DUCKDB_PATH"] = previous
+    if not result.success:
+        failures = [f"{r.node.name}: {r.message}" for r in (result.result or [])
+                    if getattr(r, "status", None) not in ("success", "pass", None)]
+        raise AssertionError(f"dbt {' '.join(args)} failed: {result.exception or failures}")
+
+
+def load_demo_days(path: Path, first: date, last: date, tenants: tuple[str, ...]) -> None:
+    """Write demo raw tables and their sentiment scores for [first, last] into `path`."""
+    config = DemoConfig.for_window(first, last)
+    settings = load_settings({"SIGHTLINE_HOME": str(path.parent),
+                              "SIGHTLINE_DUCKDB_PATH": str(path)})
+    scorer = ReferenceVaderScorer()
+    with open_transform_store(settings) as con:
+        day = first
+        while day <= last:
+            ingested = datetime.combine(day + timedelta(days=1), time(), UTC)
+            batch = generate_day(day, tenants, config, ingested)
+            end = day + timedelta(days=1)
+            for table, rows in batch.tables.items():
+                replace_window(con, table, RAW_TABLES[table][1], day, end, iter([rows]))
+            scored = score_mentions(batch.tables["raw_social_mentions"], scorer, ingested)
+            replace_window(con, "social_mentions_scored", "created_at", day, end, iter([scored]))
+            day = end
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TransformStore]:
+    """21 demo days for acme and globex, fully built by dbt (read-only for tests)."""
+    folder = tmp_path_factory.mktemp("demo-transform")
+    store = TransformStore(folder / "transform.duckdb", folder / "target")
+    load_demo_days(store.path, DEMO_FIRST, DEMO_LAST, DEMO_TENANTS)
+    store.dbt("build")
+    yield store
