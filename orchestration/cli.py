@@ -94,12 +94,13 @@ def _run_window(settings: Settings, select: str | None, first: date, last: date,
 
 def _print_counts(settings: Settings, first: date | None, last: date | None,
                   seconds: float | None = None) -> None:
-    from orchestration.reports import quarantine_counts, table_counts
+    from orchestration.reports import mart_counts, quarantine_counts, table_counts
     from warehouse.clickhouse import open_clickhouse
 
     with open_clickhouse(settings, purpose="sightline summary") as client:
         counts = table_counts(client, first, last)
         quarantined = quarantine_counts(client)
+        marts = mart_counts(client)
     table = Table(title="Raw tables" + (f" {first} → {last}" if first else ""))
     for column in ("table", "source", "rows", "days", "first", "last"):
         table.add_column(column, justify="right" if column in ("rows", "days") else "left")
@@ -112,6 +113,12 @@ def _print_counts(settings: Settings, first: date | None, last: date | None,
     for tenant, source, target, rows in quarantined:
         q.add_row(tenant, source, target, f"{rows:,}")
     console.print(q if quarantined else "[green]Quarantine is empty.[/]")
+    m = Table(title="Published marts (ClickHouse)")
+    for column in ("mart", "tenant", "rows", "dataset version"):
+        m.add_column(column, justify="right" if column in ("rows", "dataset version") else "left")
+    for table_name, tenant, rows, version in marts:
+        m.add_row(table_name, tenant, f"{rows:,}", str(version))
+    console.print(m if marts else "[yellow]No marts published yet.[/]")
     if seconds is not None:
         console.print(f"Done in {seconds:.1f}s.")
 
@@ -121,7 +128,8 @@ def demo(
     days: Annotated[int, typer.Option(help="Days of demo data, ending yesterday (UTC).")] = 30,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the pipeline.")] = False,
 ) -> None:
-    """Generate deterministic demo data and materialize every ingestion asset for it."""
+    """Generate demo data, then run the whole pipeline for it: ingest, sentiment, dbt marts,
+    publish to ClickHouse."""
     from ingestion.connectors.registry import skip_reasons
     from ingestion.landing.samples import write_sample_files
     from orchestration.resources import demo_state_path

@@ -6,12 +6,28 @@ Load it with `dagster dev -m orchestration.definitions` (or `sightline dev`).
 from __future__ import annotations
 
 import dagster as dg
+from dagster_dbt import DbtCliResource
 
+from orchestration.assets.enrich import social_mentions_scored
 from orchestration.assets.ingest import ingest_assets
+from orchestration.assets.load import load_assets
+from orchestration.assets.publish import publish_assets
+from orchestration.assets.transform import transform_assets
 from orchestration.checks.raw_quality import raw_checks
-from orchestration.jobs import daily_ingest_job, landing_intake_job, landing_load_job
-from orchestration.resources import DemoResource, LandingZoneResource, WarehouseResource
-from orchestration.schedules import daily_ingest_schedule
+from orchestration.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT
+from orchestration.jobs import (
+    daily_ingest_job,
+    daily_pipeline_job,
+    landing_intake_job,
+    landing_load_job,
+)
+from orchestration.resources import (
+    DemoResource,
+    LandingZoneResource,
+    TransformStoreResource,
+    WarehouseResource,
+)
+from orchestration.schedules import daily_pipeline_schedule
 from orchestration.sensors import landing_files_sensor
 from warehouse.settings import load_settings
 
@@ -20,15 +36,18 @@ from warehouse.settings import load_settings
 _executor = dg.in_process_executor if load_settings().embedded else dg.multiprocess_executor
 
 defs = dg.Definitions(
-    assets=ingest_assets,
+    assets=[*ingest_assets, social_mentions_scored, *load_assets, *transform_assets,
+            *publish_assets],
     asset_checks=raw_checks,
-    jobs=[daily_ingest_job, landing_intake_job, landing_load_job],
-    schedules=[daily_ingest_schedule],
+    jobs=[daily_ingest_job, daily_pipeline_job, landing_intake_job, landing_load_job],
+    schedules=[daily_pipeline_schedule],
     sensors=[landing_files_sensor],
     resources={
         "warehouse": WarehouseResource(),
         "landing": LandingZoneResource(),
         "demo": DemoResource(),
+        "transform_store": TransformStoreResource(),
+        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(DBT_EXECUTABLE)),
     },
     executor=_executor,
 )

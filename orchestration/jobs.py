@@ -18,6 +18,15 @@ daily_ingest_job = dg.define_asset_job(
     "daily_ingest", selection=partitioned_ingest, partitions_def=daily_partitions,
     description="Every source's partition for one day (the schedule runs yesterday).",
 )
+# The whole day: sources → sentiment → DuckDB → dbt → ClickHouse marts. The staging views
+# are unpartitioned; they ride along so a fresh DuckDB file has them before the models.
+pipeline_selection = (dg.AssetSelection.groups("ingest", "enrich", "load", "transform", "publish")
+                      - dg.AssetSelection.assets(["landing", "intake"]))
+
+daily_pipeline_job = dg.define_asset_job(
+    "daily_pipeline", selection=pipeline_selection, partitions_def=daily_partitions,
+    description="Every source, sentiment, the DuckDB load, dbt and the mart publish for one day.",
+)
 landing_intake_job = dg.define_asset_job(
     "landing_intake_job", selection=dg.AssetSelection.assets(["landing", "intake"]),
     description="Validate and stage new landing files.",

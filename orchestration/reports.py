@@ -33,3 +33,20 @@ def quarantine_counts(client: Client) -> list[tuple[str, str, str, int]]:
     return [tuple(r) for r in client.query(
         "SELECT tenant_id, source, target_table, count() FROM quarantine "
         "GROUP BY tenant_id, source, target_table ORDER BY tenant_id, source").result_rows]
+
+
+def mart_counts(client: Client) -> list[tuple[str, str, int, int]]:
+    """(mart table, tenant, rows, current dataset version) for every published mart."""
+    tables = [name for (name,) in client.query(
+        "SELECT name FROM system.tables WHERE database = currentDatabase() "
+        "AND name LIKE 'mart\\_%' ORDER BY name").result_rows]
+    versions = {(d, t): int(v) for d, t, v in client.query(
+        "SELECT dataset, tenant_id, max(version) FROM dataset_versions "
+        "GROUP BY dataset, tenant_id").result_rows}
+    out = []
+    for table in tables:
+        for tenant, rows in client.query(
+                f"SELECT tenant_id, count() FROM {table} GROUP BY tenant_id ORDER BY tenant_id"
+        ).result_rows:
+            out.append((table, tenant, int(rows), versions.get((table, tenant), 0)))
+    return out

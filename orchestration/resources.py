@@ -14,12 +14,14 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from clickhouse_connect.driver.client import Client
 
 from ingestion.demo import DemoConfig
 from warehouse.clickhouse import open_clickhouse
 from warehouse.migrate import migrate
 from warehouse.settings import Settings, load_settings
+from warehouse.transform_store import open_transform_store
 
 STORE_POOL = "sightline_store"  # every step touching the embedded store: limit 1
 
@@ -38,6 +40,21 @@ class WarehouseResource(dg.ConfigurableResource):
         with open_clickhouse(settings, purpose=purpose) as client:
             migrate(client, settings.clickhouse_cluster)
             yield client
+
+
+class TransformStoreResource(dg.ConfigurableResource):
+    """The DuckDB file dbt transforms run on (`SIGHTLINE_DUCKDB_PATH`)."""
+
+    @property
+    def path(self) -> Path:
+        """The DuckDB file."""
+        return load_settings().duckdb_path
+
+    @contextmanager
+    def open(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Open the DuckDB file for one unit of work; closed on exit so dbt can take it."""
+        with open_transform_store(load_settings(), read_only=read_only) as con:
+            yield con
 
 
 class LandingZoneResource(dg.ConfigurableResource):

@@ -12,8 +12,9 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from orchestration.assets.transform import staging_views
 from orchestration.definitions import defs
-from orchestration.jobs import partitioned_ingest
+from orchestration.jobs import pipeline_selection
 from orchestration.partitions import daily_partitions
 from warehouse.settings import Settings
 
@@ -45,13 +46,15 @@ def select_assets(select: str | None) -> dg.AssetSelection:
 
     Raises ValueError naming the known asset keys when nothing matches.
     """
-    selection = partitioned_ingest if not select else dg.AssetSelection.from_string(select)
+    selection = pipeline_selection if not select else dg.AssetSelection.from_string(select)
     graph = defs.resolve_asset_graph()
     keys = selection.resolve(graph)
     if not keys:
         known = ", ".join(sorted(k.to_user_string() for k in graph.get_all_asset_keys()))
         raise ValueError(f"no asset matches --select {select!r}; known assets: {known}")
-    unpartitioned = [k.to_user_string() for k in keys if not graph.get(k).is_partitioned]
+    # dbt's staging views are unpartitioned but ride along with the models that read them.
+    views = dg.AssetSelection.assets(*staging_views.keys).resolve(graph)
+    unpartitioned = [k.to_user_string() for k in keys - views if not graph.get(k).is_partitioned]
     if unpartitioned:
         raise ValueError(f"{', '.join(unpartitioned)} not partitioned: select partitioned assets")
     return selection

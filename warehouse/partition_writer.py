@@ -22,6 +22,13 @@ from ingestion.batch import SourceBatch
 from ingestion.schemas import RAW_TABLES
 
 
+# Tables written per (tenant, source, UTC day) -> the column that decides the day.
+PARTITION_TIME_COLUMNS: dict[str, str] = {
+    **{table: column for table, (_, column) in RAW_TABLES.items()},
+    "social_mentions_scored": "created_at",  # enrichment output, partitioned like its input
+}
+
+
 class PartitionMismatchError(ValueError):
     """Rows do not belong to the partitions being replaced (they would leak or duplicate)."""
 
@@ -45,7 +52,7 @@ def _check_rows(table: str, batch: pa.Table, source: str, day: date, tenants: se
     """Raise PartitionMismatchError unless every row is (tenant in tenants, source, day)."""
     if batch.num_rows == 0:
         return
-    _, time_column = RAW_TABLES[table]
+    time_column = PARTITION_TIME_COLUMNS[table]
     stray_tenants = set(pc.unique(batch["tenant_id"]).to_pylist()) - tenants
     if stray_tenants:
         raise PartitionMismatchError(f"{table}: rows for undeclared tenants {stray_tenants}")

@@ -7,6 +7,7 @@ session with a full `dbt build`; tests that rebuild windows use their own copy.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -36,14 +37,15 @@ class TransformStore:
     path: Path
     target_dir: Path
 
-    def dbt(self, *args: str, min_date: date | None = None, max_date: date | None = None
-            ) -> None:
+    def dbt(self, *args: str, min_date: date | None = None, max_date: date | None = None,
+            extra_vars: dict | None = None) -> None:
         """Run a dbt command in-process on this store; fail the test if dbt fails."""
-        run_dbt(self, *args, min_date=min_date, max_date=max_date)
+        run_dbt(self, *args, min_date=min_date, max_date=max_date, extra_vars=extra_vars)
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         """Rows of a read-only query."""
-        with duckdb.connect(str(self.path), read_only=True) as con:
+        # dbt-duckdb keeps its database open in this process: connect with the same config.
+        with duckdb.connect(str(self.path)) as con:
             return con.execute(sql, params).fetchall()
 
     def copy(self, folder: Path) -> TransformStore:
@@ -54,13 +56,16 @@ class TransformStore:
 
 
 def run_dbt(store: TransformStore, *args: str, min_date: date | None = None,
-            max_date: date | None = None) -> None:
-    """`dbt <args>` against `store`, with the partition window as vars when given."""
+            max_date: date | None = None, extra_vars: dict | None = None) -> None:
+    """`dbt <args>` against `store`, with the partition window (and extra vars) as vars."""
     command = [*args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
                "--target-path", str(store.target_dir), "--log-path",
                str(store.target_dir / "logs"), "--quiet"]
+    dbt_vars = dict(extra_vars or {})
     if min_date is not None and max_date is not None:
-        command += ["--vars", f"{{min_date: '{min_date}', max_date: '{max_date}'}}"]
+        dbt_vars.update(min_date=min_date.isoformat(), max_date=max_date.isoformat())
+    if dbt_vars:
+        command += ["--vars", json.dumps(dbt_vars)]
     previous = os.environ.get("SIGHTLINE_DUCKDB_PATH")
     os.environ["SIGHTLINE_DUCKDB_PATH"] = str(store.path)
     try:
@@ -103,3 +108,37 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TransformSt
     load_demo_days(store.path, DEMO_FIRST, DEMO_LAST, DEMO_TENANTS)
     store.dbt("build")
     yield store
+
+
+def event_row(tenant: str, person: str, event: str, at: str, event_id: str,
+              revenue: float | None = None, **columns: str) -> dict:
+    """A raw_events row for hand-written fixtures (`at` is ISO, UTC)."""
+    return {"tenant_id": tenant, "event_id": event_id, "event": event, "person_id": person,
+            "session_id": f"{person}-s", "timestamp": datetime.fromisoformat(at).replace(
+                tzinfo=UTC), "properties": [], "url": "", "referrer": "",
+            "utm_source": columns.get("utm_source", ""), "country": columns.get("country", ""),
+            "device": columns.get("device", ""), "revenue": revenue, "source": "test",
+            "ingested_at": datetime(2026, 3, 1, tzinfo=UTC)}
+
+
+def hand_store(folder: Path, events: list[dict], mentions: list[dict] | None = None,
+               scores: list[dict] | None = None, records: list[dict] | None = None
+               ) -> TransformStore:
+    """A transform store whose raw tables hold exactly the given rows (others empty)."""
+    import pyarrow as pa
+
+    from ingestion.schemas import RAW_CONNECTOR_RECORDS, RAW_EVENTS, RAW_SOCIAL_MENTIONS
+    from ingestion.sentiment import SOCIAL_MENTIONS_SCORED
+
+    folder.mkdir(parents=True, exist_ok=True)
+    store = TransformStore(folder / "transform.duckdb", folder / "target")
+    tables = {"raw_events": (RAW_EVENTS, events),
+              "raw_social_mentions": (RAW_SOCIAL_MENTIONS, mentions or []),
+              "social_mentions_scored": (SOCIAL_MENTIONS_SCORED, scores or []),
+              "raw_connector_records": (RAW_CONNECTOR_RECORDS, records or [])}
+    with duckdb.connect(str(store.path)) as con:
+        con.execute("CREATE SCHEMA raw").fetchall()
+        for name, (schema, rows) in tables.items():
+            data = pa.Table.from_pylist(rows, schema=schema)  # noqa: F841 (read by DuckDB)
+            con.execute(f"CREATE TABLE raw.{name} AS SELECT * FROM data").fetchall()
+    return store

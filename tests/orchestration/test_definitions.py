@@ -25,7 +25,7 @@ def test_every_source_has_an_asset_and_checks() -> None:
 
 
 def test_schedule_requests_yesterday() -> None:
-    schedule = defs.resolve_schedule_def("daily_ingest_schedule")
+    schedule = defs.resolve_schedule_def("daily_pipeline_schedule")
     context = dg.build_schedule_context(
         scheduled_execution_time=datetime(2026, 3, 15, 1, 15, tzinfo=UTC))
     [request] = schedule.evaluate_tick(context).run_requests

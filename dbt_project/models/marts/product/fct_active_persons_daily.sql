@@ -17,10 +17,18 @@ with person_days as (
     where {{ in_window('activity_date', 29) }}
 ),
 
-series as (
-    select tenant_id, event, min(activity_date) as first_day, max(activity_date) as last_day
+loaded as (
+    -- the last day a tenant has any data: days after an event's last use still get rows
+    select tenant_id, max(activity_date) as last_day
     from person_days
-    group by tenant_id, event
+    group by tenant_id
+),
+
+series as (
+    select p.tenant_id, p.event, min(p.activity_date) as first_day, max(l.last_day) as last_day
+    from person_days as p
+    join loaded as l on l.tenant_id = p.tenant_id
+    group by p.tenant_id, p.event
 ),
 
 spine as (

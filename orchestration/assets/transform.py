@@ -1,0 +1,86 @@
+"""dbt models as assets (DESIGN §5): partitioned incremental models and the rest.
+
+`partitioned_models` runs `dbt build` on the incremental models for the run's window,
+passing it as vars (half-open [min_date, max_date)); each model adds its own lookback.
+`staging_views` builds the unpartitioned staging views the models read. dbt tests arrive
+as asset checks; a failing error-severity test fails the step, so nothing downstream
+(the publish assets) runs on a bad build.
+"""
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.dbt_manifest import DBT_PROJECT, ensure_manifest
+from orchestration.partitions import daily_partitions, single_run
+from orchestration.resources import STORE_POOL, TransformStoreResource
+
+PARTITIONED_SELECT = "config.materialized:incremental"
+
+
+class SightlineTranslator(DagsterDbtTranslator):
+    """Keys models by schema (`staging/…`, `intermediate/…`, `marts/…`); one group each."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)  # meta.dagster.asset_key
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "source":
+            return None
+        return "transform"
+
+
+translator = SightlineTranslator()
+
+
+def _point_dbt_at_store(transform_store: TransformStoreResource) -> None:
+    """dbt's profile reads SIGHTLINE_DUCKDB_PATH; hand it the settings' path."""
+    os.environ["SIGHTLINE_DUCKDB_PATH"] = str(transform_store.path)
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=DBT_PROJECT,
+    select=PARTITIONED_SELECT,
+    name="dbt_partitioned_models",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    dagster_dbt_translator=translator,
+    pool=STORE_POOL,
+)
+def partitioned_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource,
+    transform_store: TransformStoreResource,
+) -> Iterator:
+    """Incremental models over the run's partition window."""
+    window = context.partition_time_window
+    window_vars = {"min_date": window.start.date().isoformat(),
+                   "max_date": window.end.date().isoformat()}
+    _point_dbt_at_store(transform_store)
+    yield from dbt.cli(["build", "--vars", json.dumps(window_vars)], context=context).stream()
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=DBT_PROJECT,
+    exclude=PARTITIONED_SELECT,
+    name="dbt_views",
+    dagster_dbt_translator=translator,
+    pool=STORE_POOL,
+)
+def staging_views(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource,
+    transform_store: TransformStoreResource,
+) -> Iterator:
+    """Staging views (cheap to rebuild; they hold no data)."""
+    _point_dbt_at_store(transform_store)
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+transform_assets = [staging_views, partitioned_models]
