@@ -34,5 +34,6 @@ def ensure_manifest() -> Path:
          "--profiles-dir", str(DBT_PROJECT_DIR)],
         capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise RuntimeError(f"dbt parse failed; fix the dbt project:\n{result.stdout}{result.stderr}")
+        raise RuntimeError(
+            f"dbt parse failed; fix the dbt project:\n{result.stdout}{result.stderr}")
     return manifest

@@ -100,7 +100,8 @@ def publish_months(client: Client, table: str, rows: pa.Table, tenants: Sequence
                 key = month.year * 100 + month.month
                 partition = f"('{_quote(tenant)}', {key})"
                 if (tenant, key) in present:
-                    client.command(f"ALTER TABLE {table} REPLACE PARTITION {partition} FROM {stage}")
+                    client.command(
+                        f"ALTER TABLE {table} REPLACE PARTITION {partition} FROM {stage}")
                 else:
                     client.command(f"ALTER TABLE {table} DROP PARTITION {partition}")
     finally:

@@ -21,7 +21,6 @@ from clickhouse_connect.driver.client import Client
 from ingestion.batch import SourceBatch
 from ingestion.schemas import RAW_TABLES
 
-
 # Tables written per (tenant, source, UTC day) -> the column that decides the day.
 PARTITION_TIME_COLUMNS: dict[str, str] = {
     **{table: column for table, (_, column) in RAW_TABLES.items()},

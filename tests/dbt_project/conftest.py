@@ -12,18 +12,15 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
-from ingestion.demo import DemoConfig, generate_day
-from ingestion.schemas import RAW_TABLES
-from ingestion.sentiment import ReferenceVaderScorer, score_mentions
-from warehouse.settings import load_settings
-from warehouse.transform_store import open_transform_store, replace_window
+from ingestion.sentiment import ReferenceVaderScorer
+from warehouse.demo_transform_seed import seed_demo_days
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 DEMO_FIRST, DEMO_LAST = date(2026, 2, 1), date(2026, 2, 21)
@@ -81,31 +78,12 @@ def run_dbt(store: TransformStore, *args: str, min_date: date | None = None,
         raise AssertionError(f"dbt {' '.join(args)} failed: {result.exception or failures}")
 
 
-def load_demo_days(path: Path, first: date, last: date, tenants: tuple[str, ...]) -> None:
-    """Write demo raw tables and their sentiment scores for [first, last] into `path`."""
-    config = DemoConfig.for_window(first, last)
-    settings = load_settings({"SIGHTLINE_HOME": str(path.parent),
-                              "SIGHTLINE_DUCKDB_PATH": str(path)})
-    scorer = ReferenceVaderScorer()
-    with open_transform_store(settings) as con:
-        day = first
-        while day <= last:
-            ingested = datetime.combine(day + timedelta(days=1), time(), UTC)
-            batch = generate_day(day, tenants, config, ingested)
-            end = day + timedelta(days=1)
-            for table, rows in batch.tables.items():
-                replace_window(con, table, RAW_TABLES[table][1], day, end, iter([rows]))
-            scored = score_mentions(batch.tables["raw_social_mentions"], scorer, ingested)
-            replace_window(con, "social_mentions_scored", "created_at", day, end, iter([scored]))
-            day = end
-
-
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TransformStore]:
     """21 demo days for acme and globex, fully built by dbt (read-only for tests)."""
     folder = tmp_path_factory.mktemp("demo-transform")
     store = TransformStore(folder / "transform.duckdb", folder / "target")
-    load_demo_days(store.path, DEMO_FIRST, DEMO_LAST, DEMO_TENANTS)
+    seed_demo_days(store.path, DEMO_FIRST, DEMO_LAST, DEMO_TENANTS, ReferenceVaderScorer())
     store.dbt("build")
     yield store
 
