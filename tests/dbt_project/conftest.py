@@ -48,6 +48,8 @@ class TransformStore:
     def copy(self, folder: Path) -> TransformStore:
         """An independent copy of the store (for tests that rebuild windows)."""
         folder.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(self.path)) as con:  # flush the WAL into the file first
+            con.execute("CHECKPOINT").fetchall()
         shutil.copy(self.path, folder / self.path.name)
         return TransformStore(folder / self.path.name, folder / "target")
 
