@@ -45,10 +45,11 @@ def month_starts(first: date, last: date) -> list[date]:
 
 
 def _bare_type(ch_type: str) -> tuple[str, bool]:
-    nullable = ch_type.startswith("Nullable(")
-    for wrapper in ("Nullable(", "LowCardinality("):
-        while ch_type.startswith(wrapper):
-            ch_type = ch_type[len(wrapper):-1]
+    """('String', True) for 'LowCardinality(Nullable(String))'."""
+    nullable = False
+    while ch_type.startswith(("Nullable(", "LowCardinality(")):
+        nullable = nullable or ch_type.startswith("Nullable(")
+        ch_type = ch_type[ch_type.index("(") + 1:-1]
     return ch_type, nullable
 
 

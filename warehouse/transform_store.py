@@ -69,9 +69,9 @@ def replace_window(con: duckdb.DuckDBPyConnection, table: str, time_column: str,
 def read_window(con: duckdb.DuckDBPyConnection, relation: str, date_column: str,
                 start: date, end: date) -> pa.Table:
     """Rows of `relation` (e.g. `marts.fct_x`) with `date_column` in [start, end)."""
-    return con.execute(
-        f'SELECT * FROM {relation} WHERE "{date_column}" >= ? AND "{date_column}" < ?',
-        [start, end]).to_arrow_table()
+    return con.sql(
+        f'SELECT * FROM {relation} WHERE "{date_column}" >= $start AND "{date_column}" < $end',
+        params={"start": start, "end": end}).to_arrow_table()
 
 
 def _run(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
