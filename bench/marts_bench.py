@@ -33,7 +33,7 @@ TENANTS = ("acme", "globex", "initech")
 FIRST_DAY = date(2026, 1, 5)  # a Monday
 # Per-tenant demo knobs that give ~85k events and ~10.7k mentions per day for 3 tenants
 # at 3,000 visitors / 3,600 mentions; scaled linearly to the requested volume.
-EVENTS_PER_3000_VISITORS = 85_000
+EVENTS_PER_3000_VISITORS = 77_000  # measured over 30 days incl. weekends
 POSTS_PER_3600_MENTIONS = 10_700
 
 # Runs dbt in a child process and reports its wall time and peak memory (VmHWM: the
