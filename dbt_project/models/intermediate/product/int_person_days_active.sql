@@ -1,6 +1,4 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='window_replace',
     window_column='activity_date',
 ) }}
 -- One row per (tenant, day, event, person): the compact activity record that trailing

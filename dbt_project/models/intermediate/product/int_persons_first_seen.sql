@@ -1,5 +1,4 @@
 {{ config(
-    materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['tenant_id', 'event', 'person_id'],
 ) }}

@@ -1,8 +1,5 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='window_replace',
     window_column='mention_date',
-    window_lookback_days=0,
 ) }}
 -- One row per (mention, matched brand) with its sentiment: every brand mart counts from
 -- here, so a post matching two brands counts once for each (DESIGN §7). A mention the

@@ -5,10 +5,7 @@
         "var pulse_alert_severity must be one of low|medium|high, got " ~ alert_severity) }}
 {%- endif -%}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='window_replace',
     window_column='pulse_date',
-    window_lookback_days=0,
 ) }}
 -- Growth insights at or above severity '{{ alert_severity }}' (var pulse_alert_severity),
 -- as alerts a notifier can send: alert_id is stable across rebuilds of the same day.

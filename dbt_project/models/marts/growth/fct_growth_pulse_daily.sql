@@ -1,8 +1,5 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='window_replace',
     window_column='pulse_date',
-    window_lookback_days=0,
 ) }}
 -- Daily growth pulse per tenant: product sessions, signups, conversions (purchase events),
 -- revenue (revenue-connector lines) and conversion rate, each with its value 7 days

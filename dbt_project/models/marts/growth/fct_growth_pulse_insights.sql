@@ -1,8 +1,5 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='window_replace',
     window_column='pulse_date',
-    window_lookback_days=0,
 ) }}
 -- Rule-generated growth insights per tenant and day:
 --   <metric>:wow          sessions, signups, conversions, revenue: |week-over-week change|

@@ -1,12 +1,18 @@
+{%- set window_length = (modules.datetime.date.fromisoformat(var('max_date'))
+    - modules.datetime.date.fromisoformat(var('min_date'))).days -%}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='window_replace',
     window_column='activity_date',
 ) }}
 -- Daily, weekly and monthly active persons per event ('$any' = any event) with PostHog
 -- semantics: dau = distinct persons that day; weekly_active / monthly_active = distinct
 -- persons over the trailing 7 / 30 days ending that day, which reach before the window.
--- Every day from the window start to the last loaded day gets a row (zero-filled).
+-- Every day from the window start to the tenant's last loaded day gets a row.
+--
+-- A short window (a daily run) counts distinct persons directly over each day's trailing
+-- 30 days. A long one (backfills, full builds) avoids that days × persons join: a person
+-- active on day d counts toward the trailing-7 total of days d .. min(next active day - 1,
+-- d + 6). Those spans never overlap for one person, so a running sum of +1 at each span's
+-- start and -1 after its end is exactly the distinct count per day.
 with person_days as (
     select tenant_id, activity_date, event, person_id
     from {{ ref('int_person_days_active') }}
@@ -17,6 +23,73 @@ with person_days as (
     where {{ in_window('activity_date', 29) }}
 ),
 
+{% if window_length <= 7 %}
+loaded as (
+    select tenant_id, max(activity_date) as last_day
+    from person_days
+    group by tenant_id
+),
+
+window_days as (
+    select s.tenant_id, s.event, cast(d.day as date) as activity_date
+    from (select tenant_id, event, min(activity_date) as first_day
+          from person_days group by tenant_id, event) as s
+    join loaded as l on l.tenant_id = s.tenant_id,
+        generate_series(cast(greatest(s.first_day, {{ window_start() }}) as timestamp),
+                        cast(least(l.last_day, cast({{ window_end() }} as date) - 1) as timestamp),
+                        interval 1 day) as d(day)
+)
+
+select
+    w.tenant_id,
+    w.activity_date,
+    w.event,
+    count(distinct case when p.activity_date = w.activity_date then p.person_id end) as dau,
+    count(distinct case when p.activity_date > w.activity_date - 7 then p.person_id end)
+        as weekly_active,
+    count(distinct p.person_id) as monthly_active
+from window_days as w
+left join person_days as p
+    on p.tenant_id = w.tenant_id
+    and p.event = w.event
+    and p.activity_date between w.activity_date - 29 and w.activity_date
+group by w.tenant_id, w.activity_date, w.event
+{% else %}
+spans as (
+    select
+        tenant_id,
+        event,
+        activity_date,
+        lead(activity_date) over (
+            partition by tenant_id, event, person_id order by activity_date
+        ) as next_active_date
+    from person_days
+),
+
+deltas as (
+    -- (day, +dau, +weekly, +monthly) changes; ends are exclusive
+    select tenant_id, event, activity_date as day, 1 as dau, 1 as weekly, 1 as monthly
+    from spans
+    union all
+    select tenant_id, event, activity_date + 1, -1, 0, 0
+    from spans
+    union all
+    select tenant_id, event, least(coalesce(next_active_date, activity_date + 7),
+                                   activity_date + 7), 0, -1, 0
+    from spans
+    union all
+    select tenant_id, event, least(coalesce(next_active_date, activity_date + 30),
+                                   activity_date + 30), 0, 0, -1
+    from spans
+),
+
+daily_deltas as (
+    select tenant_id, event, day, sum(dau) as dau, sum(weekly) as weekly,
+           sum(monthly) as monthly
+    from deltas
+    group by tenant_id, event, day
+),
+
 loaded as (
     -- the last day a tenant has any data: days after an event's last use still get rows
     select tenant_id, max(activity_date) as last_day
@@ -24,41 +97,37 @@ loaded as (
     group by tenant_id
 ),
 
-series as (
-    select p.tenant_id, p.event, min(p.activity_date) as first_day, max(l.last_day) as last_day
-    from person_days as p
-    join loaded as l on l.tenant_id = p.tenant_id
-    group by p.tenant_id, p.event
-),
-
 spine as (
-    select s.tenant_id, s.event, cast(d.day as date) as activity_date
-    from series as s,
-        generate_series(
-            cast(greatest(s.first_day, {{ window_start() }}) as timestamp),
-            cast(s.last_day as timestamp),
-            interval 1 day
-        ) as d(day)
+    select s.tenant_id, s.event, cast(d.day as date) as day
+    from (select tenant_id, event, min(activity_date) as first_day
+          from person_days group by tenant_id, event) as s
+    join loaded as l on l.tenant_id = s.tenant_id,
+        generate_series(cast(s.first_day as timestamp), cast(l.last_day as timestamp),
+                        interval 1 day) as d(day)
 ),
 
-actives as (
+running as (
     select
         spine.tenant_id,
         spine.event,
-        spine.activity_date,
-        count(distinct case when p.activity_date = spine.activity_date then p.person_id end)
-            as dau,
-        count(distinct case when p.activity_date > spine.activity_date - 7 then p.person_id end)
-            as weekly_active,
-        count(distinct p.person_id) as monthly_active
+        spine.day as activity_date,
+        sum(coalesce(d.dau, 0)) over w as dau,
+        sum(coalesce(d.weekly, 0)) over w as weekly_active,
+        sum(coalesce(d.monthly, 0)) over w as monthly_active
     from spine
-    left join person_days as p
-        on p.tenant_id = spine.tenant_id
-        and p.event = spine.event
-        and p.activity_date between spine.activity_date - 29 and spine.activity_date
-    group by spine.tenant_id, spine.event, spine.activity_date
+    left join daily_deltas as d
+        on d.tenant_id = spine.tenant_id and d.event = spine.event and d.day = spine.day
+    window w as (partition by spine.tenant_id, spine.event order by spine.day
+                 rows between unbounded preceding and current row)
 )
 
-select tenant_id, activity_date, event, dau, weekly_active, monthly_active
-from actives
+select
+    tenant_id,
+    activity_date,
+    event,
+    cast(dau as bigint) as dau,
+    cast(weekly_active as bigint) as weekly_active,
+    cast(monthly_active as bigint) as monthly_active
+from running
 where {{ in_model_window('activity_date') }}
+{% endif %}

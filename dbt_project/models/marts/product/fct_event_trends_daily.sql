@@ -1,6 +1,4 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='window_replace',
     window_column='event_date',
 ) }}
 -- Daily trends per event and breakdown (utm_source × country × device): total events,

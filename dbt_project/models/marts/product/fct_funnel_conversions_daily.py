@@ -45,46 +45,63 @@ def _events_for(events_relation, spec: FunnelSpec, first: date, end: date) -> pa
         "tenant_id, person_id, event, occurred_at AS timestamp, event_id").to_arrow_table()
 
 
+def _result_rows(tenant: str, spec: FunnelSpec, results, rows: dict[str, list]) -> None:
+    for result in results:
+        for step in result.steps:
+            rows["tenant_id"].append(tenant)
+            rows["funnel_id"].append(spec.funnel_id)
+            rows["entry_date"].append(date.fromisoformat(result.group))
+            rows["step"].append(step.step)
+            rows["step_event"].append(step.event)
+            rows["funnel_order"].append(spec.order)
+            rows["persons"].append(step.persons)
+            rows["conversion_from_first"].append(step.conversion_from_first)
+            rows["conversion_from_previous"].append(step.conversion_from_previous)
+            rows["avg_seconds_from_previous"].append(step.avg_seconds_from_previous)
+            rows["median_seconds_from_previous"].append(step.median_seconds_from_previous)
+
+
 def model(dbt, session):
-    dbt.config(
-        materialized="incremental",
-        incremental_strategy="window_replace",
-        window_column="entry_date",
-    )
+    dbt.config(window_column="entry_date")
     specs = [FunnelSpec(**f) for f in json.loads(dbt.config.get("funnels_json"))]
     lookback = int(dbt.config.get("window_lookback_days"))
-    for spec in specs:
-        if math.ceil(spec.window_seconds / 86400) > lookback:
-            raise ValueError(
-                f"funnel {spec.funnel_id!r} has a window longer than {lookback} days: raise "
-                "window_lookback_days of fct_funnel_conversions_daily in _product__models.yml")
-    window_start = date.fromisoformat(dbt.config.get("min_date")) - timedelta(days=lookback)
+    min_date = date.fromisoformat(dbt.config.get("min_date"))
+    window_start = min_date - timedelta(days=lookback)
     window_end = date.fromisoformat(dbt.config.get("max_date"))
     events = dbt.ref("stg_product__events")
     first_day, last_day = events.aggregate("min(event_date), max(event_date)").fetchall()[0]
     rows: dict[str, list] = {name: [] for name in COLUMNS}
-    if last_day is not None:
-        first_entry = max(window_start, first_day)
+    kept = []
+    for spec in specs:
+        window_days = math.ceil(spec.window_seconds / 86400)
+        if window_days > lookback:
+            raise ValueError(
+                f"funnel {spec.funnel_id!r} has a window longer than {lookback} days: raise "
+                "window_lookback_days of fct_funnel_conversions_daily in _product__models.yml")
+        # Entry days a new day can change reach back this funnel's window, not the
+        # longest one: older days of the replaced window are carried over unchanged.
+        spec_start = max(window_start, min_date - timedelta(days=window_days))
+        if dbt.is_incremental and spec_start > window_start:
+            kept.append(session.sql(
+                f"SELECT * FROM {dbt.this} WHERE funnel_id = $id AND entry_date >= $start "
+                "AND entry_date < $end",
+                params={"id": spec.funnel_id, "start": window_start, "end": spec_start},
+            ).to_arrow_table())
+        if last_day is None:
+            continue
+        first_entry = max(spec_start, first_day)
         last_entry = min(window_end - timedelta(days=1), last_day)
-        read_end = min(last_entry + timedelta(days=lookback + 1), last_day + timedelta(days=1))
-        for spec in specs:
-            funnel_events = _events_for(events, spec, first_entry, read_end)
-            tenants = sorted(set(funnel_events.column("tenant_id").to_pylist()))
-            for tenant in tenants:
-                mask = pc.equal(funnel_events.column("tenant_id"), tenant)
-                for result in compute_funnel_by_entry_day(
-                        funnel_events.filter(mask), spec, first_entry, last_entry):
-                    for step in result.steps:
-                        rows["tenant_id"].append(tenant)
-                        rows["funnel_id"].append(spec.funnel_id)
-                        rows["entry_date"].append(date.fromisoformat(result.group))
-                        rows["step"].append(step.step)
-                        rows["step_event"].append(step.event)
-                        rows["funnel_order"].append(spec.order)
-                        rows["persons"].append(step.persons)
-                        rows["conversion_from_first"].append(step.conversion_from_first)
-                        rows["conversion_from_previous"].append(step.conversion_from_previous)
-                        rows["avg_seconds_from_previous"].append(step.avg_seconds_from_previous)
-                        rows["median_seconds_from_previous"].append(
-                            step.median_seconds_from_previous)
-    return pa.table({name: pa.array(values, type=COLUMNS[name]) for name, values in rows.items()})
+        if first_entry > last_entry:
+            continue
+        read_end = min(last_entry + timedelta(days=window_days + 1),
+                       last_day + timedelta(days=1))
+        funnel_events = _events_for(events, spec, first_entry, read_end)
+        for tenant in sorted(set(funnel_events.column("tenant_id").to_pylist())):
+            mask = pc.equal(funnel_events.column("tenant_id"), tenant)
+            results = compute_funnel_by_entry_day(
+                funnel_events.filter(mask), spec, first_entry, last_entry)
+            _result_rows(tenant, spec, results, rows)
+    schema = pa.schema(list(COLUMNS.items()))
+    computed = pa.table({name: pa.array(values, type=COLUMNS[name])
+                         for name, values in rows.items()})
+    return pa.concat_tables([computed, *(t.select(list(COLUMNS)).cast(schema) for t in kept)])

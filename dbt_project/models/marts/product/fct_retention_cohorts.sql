@@ -6,8 +6,6 @@
     {%- endfor -%}
 {%- endfor -%}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='window_replace',
     window_column='cohort_start',
     window_lookback_days=ns.lookback,
 ) }}
@@ -53,7 +51,8 @@ members_{{ ckey }} as (
     from {{ ref('int_persons_first_seen') }}
     where event = '{{ definition.target_event }}'
     {% endif %}
-        and {{ in_model_window(period_start(period, 'activity_date' if cohort_type == 'recurring' else 'first_seen_date')) }}
+        and {{ in_window(period_start(period, 'activity_date' if cohort_type == 'recurring'
+                                      else 'first_seen_date'), period_days(period, intervals)) }}
 ),
 
 returned_{{ ckey }} as (
@@ -141,3 +140,16 @@ select
     round(retained / cohort_size, 6) as retention_rate,
     round(retained_cumulative / cohort_size, 6) as retention_rate_cumulative
 from unioned
+{% if is_incremental() %}
+{#- A new day changes cohorts up to one table width back: day cohorts older than that
+    but inside the replaced window (sized for the widest, weekly, table) are kept. -#}
+{% for definition in var('retention') %}
+{% for period, intervals in definition.intervals.items() %}
+union all
+select * from {{ this }}
+where retention_id = '{{ definition.retention_id }}' and period = '{{ period }}'
+    and cohort_start >= {{ window_start(ns.lookback) }}
+    and cohort_start < {{ window_start(period_days(period, intervals)) }}
+{% endfor %}
+{% endfor %}
+{% endif %}

@@ -1,8 +1,5 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='window_replace',
     window_column='mention_date',
-    window_lookback_days=0,
 ) }}
 -- Daily volume and sentiment per brand and platform (DESIGN §7). Opinions come from
 -- original posts only; reposts add reach and engagement but no extra opinion.

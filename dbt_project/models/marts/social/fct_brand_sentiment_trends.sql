@@ -1,10 +1,7 @@
 {%- set window_days = var('sentiment_trend_window_days') | int -%}
 {%- set half_days = window_days // 2 -%}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='window_replace',
     window_column='as_of_date',
-    window_lookback_days=0,
 ) }}
 -- Sentiment trend per brand (DESIGN §7, half-split rule): over the trailing
 -- {{ window_days }} days ending as_of_date, the average compound of original mentions in

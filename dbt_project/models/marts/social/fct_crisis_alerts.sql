@@ -10,10 +10,7 @@
 {#- days read before the window: the longest rule lookback, for each day a cooldown can reach -#}
 {%- set read_lookback = cooldown_days + [half_window_days - 1, baseline_days] | max -%}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='window_replace',
     window_column='alert_date',
-    window_lookback_days=0,
 ) }}
 -- Crisis alerts per brand and day (DESIGN §7; tuning notes in _social__models.yml):
 --   half_window      average compound of original mentions, recent half of the trailing

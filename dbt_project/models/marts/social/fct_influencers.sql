@@ -1,9 +1,6 @@
 {%- set window_days = var('influencer_window_days') | int -%}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='window_replace',
     window_column='as_of_date',
-    window_lookback_days=0,
 ) }}
 -- Top authors per tenant over the trailing {{ window_days }} days ending as_of_date
 -- (DESIGN §7). An influencer has at least one original post in the window; reposts they

@@ -1,8 +1,5 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='window_replace',
     window_column='mention_date',
-    window_lookback_days=0,
 ) }}
 -- Share of voice per day (DESIGN §7): each brand's part of the day's original mentions,
 -- of reach and of engagement (both including reposts). Shares are within one tenant, day
