@@ -62,7 +62,8 @@ def _result_rows(tenant: str, spec: FunnelSpec, results, rows: dict[str, list]) 
 
 
 def model(dbt, session):
-    dbt.config(window_column="entry_date")
+    # Python models don't inherit `materialized` from dbt_project.yml: say it here.
+    dbt.config(materialized="incremental", window_column="entry_date")
     specs = [FunnelSpec(**f) for f in json.loads(dbt.config.get("funnels_json"))]
     lookback = int(dbt.config.get("window_lookback_days"))
     min_date = date.fromisoformat(dbt.config.get("min_date"))
