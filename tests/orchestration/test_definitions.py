@@ -11,17 +11,45 @@ import dagster as dg
 from orchestration.definitions import defs
 from orchestration.sensors import landing_files_sensor
 
+INGEST_KEYS = {"raw/demo", "raw/x_api", "raw/reddit_api", "raw/linkedin_api", "raw/ga4_api",
+               "landing/intake", "raw/landing_revenue", "raw/landing_mentions",
+               "raw/landing_events"}
+
 
 def test_every_source_has_an_asset_and_checks() -> None:
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == {"raw/demo", "raw/x_api", "raw/reddit_api", "raw/linkedin_api",
-                    "raw/ga4_api", "landing/intake", "raw/landing_revenue",
-                    "raw/landing_mentions", "raw/landing_events"}
+    assert keys >= INGEST_KEYS
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
-    for key in keys - {"landing/intake"}:
+    for key in INGEST_KEYS - {"landing/intake"}:
         assert (key, "raw_batch_valid") in checks
         assert (key, "raw_batch_volume") in checks
+
+
+def test_every_mart_flows_from_sentiment_and_loads_to_a_publish_asset() -> None:
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    marts = {k.split("/", 1)[1] for k in keys if k.startswith("marts/")}
+    assert {"fct_event_trends_daily", "fct_active_persons_daily", "fct_retention_cohorts",
+            "fct_funnel_conversions_daily", "fct_brand_sentiment_daily",
+            "fct_share_of_voice_daily", "fct_brand_sentiment_trends", "fct_influencers",
+            "fct_crisis_alerts", "fct_growth_pulse_daily", "fct_growth_pulse_insights",
+            "fct_growth_pulse_alerts"} <= marts
+    for mart in marts:
+        publish = dg.AssetKey(["clickhouse", "mart_" + mart.removeprefix("fct_")])
+        assert dg.AssetKey(["marts", mart]) in graph.get(publish).parent_keys
+    # dbt sources are the load assets; the scored mentions load follows the enrichment.
+    assert dg.AssetKey(["duckdb", "raw_events"]) in graph.get(
+        dg.AssetKey(["staging", "stg_product__events"])).parent_keys
+    assert dg.AssetKey(["enriched", "social_mentions_scored"]) in graph.get(
+        dg.AssetKey(["duckdb", "social_mentions_scored"])).parent_keys
+    # dbt tests arrive as checks on the models (primary keys, custom data tests).
+    checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    assert ("marts/fct_share_of_voice_daily",
+            "sums_to_one_fct_share_of_voice_daily_share__tenant_id__mention_date__metric"
+            ) in checks
+    assert any(a == "marts/fct_funnel_conversions_daily" and n.startswith("non_increasing")
+               for a, n in checks)
 
 
 def test_schedule_requests_yesterday() -> None:
