@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -78,17 +79,22 @@ def _run_window(settings: Settings, select: str | None, first: date, last: date,
         raise _fail(str(exc)) from None
     instance = _instance(settings)
     days = (last - first).days + 1
+    # dagster-dbt echoes every dbt event to stdout; keep the terminal to the progress bar.
+    log_path = settings.home / "logs" / "runs.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("days"), TimeElapsedColumn())
-    with Progress(*columns, console=console) as progress:
+    # The bar keeps the current stdout while runs write to the log file.
+    with Progress(*columns, console=Console(file=sys.stdout)) as progress:
         task = progress.add_task("materializing", total=days)
         for start, end in _chunks(first, last, chunk_days):
             progress.update(task, description=f"{start} → {end}")
             try:
-                run_range(selection, start, end, instance)
+                with log_path.open("a") as sink, contextlib.redirect_stdout(sink):
+                    run_range(selection, start, end, instance)
             except (RunFailedError, StoreLockedError) as exc:
-                raise _fail(f"{exc}\nFix the cause, then re-run the same range: "
-                            "partition writes are idempotent.") from None
+                raise _fail(f"{exc}\nFix the cause (dbt's output is in {log_path}), then "
+                            "re-run the same range: partition writes are idempotent.") from None
             progress.advance(task, (end - start).days + 1)
 
 
