@@ -20,9 +20,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+
+from timing import best_of  # bench/ is sys.path[0] when run as a script
 
 DAY = date(2026, 1, 7)  # a Wednesday
 BIG_DAY_BATCH = 100_000  # rows per insert when streaming the big day
@@ -42,15 +43,6 @@ def _visitors(events: int) -> int:
     sample = 20_000
     made = sum(b.num_rows for b in iter_event_batches("acme", DAY, DemoConfig(), sample))
     return max(1, round(events * sample / made))
-
-
-def _best_of(runs: int, fn: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def throughput(events: int, runs: int) -> dict:
@@ -82,9 +74,9 @@ def throughput(events: int, runs: int) -> dict:
         def ours() -> None:
             write_partition(client, "raw_events", "demo", DAY, ["acme"], batches())
 
-        bare_s = _best_of(runs, bare)
-        ours_s = _best_of(runs, ours)
-        generate_s = _best_of(runs, lambda: sum(b.num_rows for b in batches()))
+        bare_s = best_of(runs, bare)
+        ours_s = best_of(runs, ours)
+        generate_s = best_of(runs, lambda: sum(b.num_rows for b in batches()))
         stored = client.query("SELECT count() FROM raw_events").result_rows[0][0]
     assert stored == table.num_rows, (stored, table.num_rows)
     return {

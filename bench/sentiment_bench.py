@@ -20,23 +20,15 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from timing import best_of  # bench/ is sys.path[0] when run as a script
 
 FIRST, LAST = date(2026, 1, 1), date(2026, 1, 28)
 TENANTS = ("acme", "globex", "initech")
 TARGET_POSTS_PER_S = 25_000
 RESULTS = Path(__file__).parent / "results" / "marts.json"
-
-
-def _best_of(runs: int, fn: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def generate_posts(posts: int, progress) -> list[str]:
@@ -108,12 +100,12 @@ def main() -> None:
 
     with console.status(f"VaderScorer in-process on {len(texts):,} posts…"):
         single = VaderScorer(workers=1)
-        single_s = _best_of(1, lambda: single.score(texts))
+        single_s = best_of(1, lambda: single.score(texts))
     with VaderScorer() as ours:
         with console.status(f"VaderScorer, {ours.workers} workers: warm-up (starts them)…"):
-            first_s = _best_of(1, lambda: ours.score(texts))
+            first_s = best_of(1, lambda: ours.score(texts))
         with console.status(f"VaderScorer, {ours.workers} workers: best of {args.runs}…"):
-            ours_s = _best_of(args.runs, lambda: ours.score(texts))
+            ours_s = best_of(args.runs, lambda: ours.score(texts))
         scores = ours.score(texts)
         workers = ours.workers
 

@@ -23,21 +23,27 @@ with person_days as (
     where {{ in_window('activity_date', 29) }}
 ),
 
-{% if window_length <= 7 %}
 loaded as (
+    -- the last day a tenant has any data: days after an event's last use still get rows
     select tenant_id, max(activity_date) as last_day
     from person_days
     group by tenant_id
 ),
 
-window_days as (
-    select s.tenant_id, s.event, cast(d.day as date) as activity_date
+spine as (
+    select s.tenant_id, s.event, cast(d.day as date) as day
     from (select tenant_id, event, min(activity_date) as first_day
           from person_days group by tenant_id, event) as s
     join loaded as l on l.tenant_id = s.tenant_id,
-        generate_series(cast(greatest(s.first_day, {{ window_start() }}) as timestamp),
-                        cast(least(l.last_day, cast({{ window_end() }} as date) - 1) as timestamp),
+        generate_series(cast(s.first_day as timestamp), cast(l.last_day as timestamp),
                         interval 1 day) as d(day)
+),
+
+{% if window_length <= 7 %}
+window_days as (
+    select tenant_id, event, day as activity_date
+    from spine
+    where {{ in_model_window('day') }}
 )
 
 select
@@ -88,22 +94,6 @@ daily_deltas as (
            sum(monthly) as monthly
     from deltas
     group by tenant_id, event, day
-),
-
-loaded as (
-    -- the last day a tenant has any data: days after an event's last use still get rows
-    select tenant_id, max(activity_date) as last_day
-    from person_days
-    group by tenant_id
-),
-
-spine as (
-    select s.tenant_id, s.event, cast(d.day as date) as day
-    from (select tenant_id, event, min(activity_date) as first_day
-          from person_days group by tenant_id, event) as s
-    join loaded as l on l.tenant_id = s.tenant_id,
-        generate_series(cast(s.first_day as timestamp), cast(l.last_day as timestamp),
-                        interval 1 day) as d(day)
 ),
 
 running as (
