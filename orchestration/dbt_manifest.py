@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -21,6 +22,7 @@ def _newest_source_mtime(project_dir: Path) -> float:
     return max(p.stat().st_mtime for p in files)
 
 
+@cache  # the code location asks three times while it loads; parse at most once
 def ensure_manifest() -> Path:
     """Path of manifest.json, running `dbt parse` first when it is missing or stale.
 

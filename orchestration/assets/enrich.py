@@ -5,9 +5,10 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import dagster as dg
-import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingestion.sentiment import default_scorer, score_mentions
+from orchestration.assets.ingest import writers_of
 from orchestration.partitions import daily_partitions, single_run, window_days
 from orchestration.resources import STORE_POOL, WarehouseResource
 from warehouse.partition_writer import write_partition
@@ -17,9 +18,7 @@ SCORED_TABLE = "social_mentions_scored"
 
 @dg.asset(
     key=["enriched", SCORED_TABLE],
-    deps=[dg.AssetKey(["raw", "demo"]), *(dg.AssetKey(["raw", f"{s}_api"])
-                                          for s in ("x", "reddit", "linkedin")),
-          dg.AssetKey(["raw", "landing_mentions"])],
+    deps=writers_of("raw_social_mentions"),
     partitions_def=daily_partitions,
     backfill_policy=single_run,
     pool=STORE_POOL,
@@ -52,7 +51,7 @@ def social_mentions_scored(
             scored = score_mentions(mentions, scorer, scored_at)
             for source in sorted({s for _, s in partitions}):
                 tenants = sorted({t for t, s in partitions if s == source})
-                subset = scored.filter(pa.compute.equal(scored["source"], source))
+                subset = scored.filter(pc.equal(scored["source"], source))
                 write_partition(client, SCORED_TABLE, source, day, tenants, [subset])
                 for label, count in Counter(subset["label"].to_pylist()).items():
                     rows[label] += count

@@ -111,3 +111,13 @@ def _landing_asset(contract: Contract) -> dg.AssetsDefinition:
 landing_assets = [_landing_asset(c) for c in CONTRACTS.values()]
 
 ingest_assets = [demo_feed, *connector_assets, landing_intake, *landing_assets]
+
+
+def writers_of(table: str) -> list[dg.AssetKey]:
+    """Keys of the ingestion assets that write `table` (the demo writes every raw table)."""
+    return [
+        demo_feed.key,
+        *(dg.AssetKey(["raw", c.source]) for c in CONNECTORS if c.target_table == table),
+        *(dg.AssetKey(["raw", f"landing_{c.connector}"]) for c in CONTRACTS.values()
+          if c.target_table == table),
+    ]

@@ -10,23 +10,18 @@ from datetime import timedelta
 
 import dagster as dg
 
+from orchestration.assets.enrich import social_mentions_scored
+from orchestration.assets.ingest import writers_of
 from orchestration.partitions import daily_partitions, single_run, window_days
 from orchestration.resources import STORE_POOL, TransformStoreResource, WarehouseResource
 from warehouse.transform_store import replace_window
 
-# DuckDB raw table -> (ClickHouse table, time column, upstream asset keys)
+# Table copied into DuckDB `raw` -> (time column, upstream asset keys)
 LOADED_TABLES: dict[str, tuple[str, list[dg.AssetKey]]] = {
-    "raw_events": ("timestamp", [dg.AssetKey(["raw", "demo"]),
-                                 dg.AssetKey(["raw", "landing_events"])]),
-    "raw_social_mentions": ("created_at", [dg.AssetKey(["raw", "demo"]),
-                                           dg.AssetKey(["raw", "landing_mentions"]),
-                                           *(dg.AssetKey(["raw", f"{p}_api"])
-                                             for p in ("x", "reddit", "linkedin"))]),
-    "social_mentions_scored": ("created_at", [dg.AssetKey(["enriched",
-                                                           "social_mentions_scored"])]),
-    "raw_connector_records": ("occurred_at", [dg.AssetKey(["raw", "demo"]),
-                                              dg.AssetKey(["raw", "landing_revenue"]),
-                                              dg.AssetKey(["raw", "ga4_api"])]),
+    "raw_events": ("timestamp", writers_of("raw_events")),
+    "raw_social_mentions": ("created_at", writers_of("raw_social_mentions")),
+    "social_mentions_scored": ("created_at", [social_mentions_scored.key]),
+    "raw_connector_records": ("occurred_at", writers_of("raw_connector_records")),
 }
 
 

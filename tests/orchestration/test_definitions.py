@@ -43,6 +43,12 @@ def test_every_mart_flows_from_sentiment_and_loads_to_a_publish_asset() -> None:
         dg.AssetKey(["staging", "stg_product__events"])).parent_keys
     assert dg.AssetKey(["enriched", "social_mentions_scored"]) in graph.get(
         dg.AssetKey(["duckdb", "social_mentions_scored"])).parent_keys
+    # every writer of a raw table (demo, connectors, landing files) precedes its load
+    assert graph.get(dg.AssetKey(["duckdb", "raw_connector_records"])).parent_keys == {
+        dg.AssetKey(["raw", k]) for k in ("demo", "ga4_api", "landing_revenue")}
+    assert graph.get(dg.AssetKey(["enriched", "social_mentions_scored"])).parent_keys == {
+        dg.AssetKey(["raw", k]) for k in ("demo", "x_api", "reddit_api", "linkedin_api",
+                                          "landing_mentions")}
     # dbt tests arrive as checks on the models (primary keys, custom data tests).
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
     assert ("marts/fct_share_of_voice_daily",
