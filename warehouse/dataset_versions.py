@@ -7,9 +7,12 @@ embedded-store pool, or the publish asset's single run), so read-then-append is 
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from clickhouse_connect.driver.client import Client
+
+log = logging.getLogger(__name__)
 
 
 def current_version(client: Client, dataset: str, tenant_id: str) -> int:
@@ -41,3 +44,41 @@ def all_versions(client: Client, tenant_id: str) -> dict[str, int]:
         parameters={"t": tenant_id},
     ).result_rows
     return {dataset: int(version) for dataset, version in rows}
+
+
+def redis_versions_key(tenant_id: str) -> str:
+    """Redis hash holding `dataset -> version` for one tenant (the API reads it per request)."""
+    return f"sightline:dataset_versions:{tenant_id}"
+
+
+def notify_versions(redis_url: str | None, dataset: str, versions: dict[str, int]) -> bool:
+    """Mirror freshly bumped versions into Redis so API caches miss on the next request.
+
+    ClickHouse stays the record; Redis is a fast copy. Returns False (and logs) when Redis
+    is unset or unreachable: the API then falls back to reading ClickHouse.
+    """
+    if not redis_url or not versions:
+        return False
+    import redis
+
+    try:
+        client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+        with client.pipeline(transaction=False) as pipe:
+            for tenant_id, version in versions.items():
+                pipe.hset(redis_versions_key(tenant_id), dataset, version)
+            pipe.execute()
+        client.close()
+        return True
+    except redis.RedisError as exc:
+        log.warning("dataset versions of %s not mirrored to Redis (%s); the API will read "
+                    "them from ClickHouse", dataset, exc)
+        return False
+
+
+def publish_versions(client: Client, redis_url: str | None, dataset: str,
+                     rows_by_tenant: dict[str, int]) -> dict[str, int]:
+    """Bump `dataset`'s version for each tenant in ClickHouse, mirror them to Redis, and
+    return the new versions."""
+    versions = {t: bump_version(client, dataset, t, rows) for t, rows in rows_by_tenant.items()}
+    notify_versions(redis_url, dataset, versions)
+    return versions

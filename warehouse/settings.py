@@ -37,6 +37,23 @@ class ConnectorSettings:
 
 
 @dataclass(frozen=True)
+class ApiSettings:
+    """Limits and knobs of the HTTP API (DESIGN §9)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    rate_limit_per_minute: int = 1200
+    cache_ttl_seconds: int = 300
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 50 * 1024 * 1024
+    query_max_execution_seconds: int = 30
+    query_max_rows_to_read: int = 2_000_000_000
+    store_wait_seconds: float = 5.0
+    store_idle_release_seconds: float = 2.0
+    version_ttl_seconds: float = 1.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything Sightline reads from the environment, resolved to concrete values."""
 
@@ -52,6 +69,7 @@ class Settings:
     store_lock_timeout_seconds: float
     demo_tenants: tuple[str, ...] = ("acme", "globex")
     connectors: ConnectorSettings = field(default_factory=ConnectorSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
 
     @property
     def embedded(self) -> bool:
@@ -86,6 +104,37 @@ def _connector_settings(env: Mapping[str, str]) -> ConnectorSettings:
     )
 
 
+def _api_settings(env: Mapping[str, str]) -> ApiSettings:
+    defaults = ApiSettings()
+
+    def number(name: str, default: float, kind: type = int):
+        text = env.get(name)
+        if not text:
+            return default
+        try:
+            return kind(text)
+        except ValueError:
+            raise ValueError(f"{name}={text!r} is not a number") from None
+
+    return ApiSettings(
+        host=env.get("SIGHTLINE_API_HOST", defaults.host),
+        port=number("SIGHTLINE_API_PORT", defaults.port),
+        rate_limit_per_minute=number("SIGHTLINE_API_RATE_LIMIT", defaults.rate_limit_per_minute),
+        cache_ttl_seconds=number("SIGHTLINE_API_CACHE_TTL", defaults.cache_ttl_seconds),
+        max_body_bytes=number("SIGHTLINE_API_MAX_BODY_BYTES", defaults.max_body_bytes),
+        max_upload_bytes=number("SIGHTLINE_API_MAX_UPLOAD_BYTES", defaults.max_upload_bytes),
+        query_max_execution_seconds=number("SIGHTLINE_API_QUERY_SECONDS",
+                                           defaults.query_max_execution_seconds),
+        query_max_rows_to_read=number("SIGHTLINE_API_QUERY_MAX_ROWS",
+                                      defaults.query_max_rows_to_read),
+        store_wait_seconds=number("SIGHTLINE_API_STORE_WAIT", defaults.store_wait_seconds, float),
+        store_idle_release_seconds=number("SIGHTLINE_API_STORE_IDLE",
+                                          defaults.store_idle_release_seconds, float),
+        version_ttl_seconds=number("SIGHTLINE_API_VERSION_TTL", defaults.version_ttl_seconds,
+                                   float),
+    )
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from `env` (default: the process environment).
 
@@ -117,6 +166,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             if name.strip()
         ),
         connectors=_connector_settings(env),
+        api=_api_settings(env),
     )
 
 
@@ -149,5 +199,16 @@ ENV_VARS: frozenset[str] = frozenset(
         "SIGHTLINE_CONNECTOR_MAX_PAGES",
         "SIGHTLINE_CONNECTOR_MAX_RETRIES",
         "SIGHTLINE_CONNECTOR_TIMEOUT",
+        "SIGHTLINE_API_HOST",
+        "SIGHTLINE_API_PORT",
+        "SIGHTLINE_API_RATE_LIMIT",
+        "SIGHTLINE_API_CACHE_TTL",
+        "SIGHTLINE_API_MAX_BODY_BYTES",
+        "SIGHTLINE_API_MAX_UPLOAD_BYTES",
+        "SIGHTLINE_API_QUERY_SECONDS",
+        "SIGHTLINE_API_QUERY_MAX_ROWS",
+        "SIGHTLINE_API_STORE_WAIT",
+        "SIGHTLINE_API_STORE_IDLE",
+        "SIGHTLINE_API_VERSION_TTL",
     }
 )

@@ -11,6 +11,7 @@ from ingestion.sentiment import default_scorer, score_mentions
 from orchestration.assets.ingest import writers_of
 from orchestration.partitions import daily_partitions, single_run, window_days
 from orchestration.resources import STORE_POOL, WarehouseResource
+from warehouse.dataset_versions import publish_versions
 from warehouse.partition_writer import write_partition
 
 SCORED_TABLE = "social_mentions_scored"
@@ -37,6 +38,7 @@ def social_mentions_scored(
     scorer = default_scorer()
     scored_at = datetime.now(UTC)
     rows: Counter[str] = Counter()
+    by_tenant: Counter[str] = Counter()
     days = window_days(context)
     with warehouse.open(f"sentiment {days[0]}..{days[-1]}") as client:
         for day in days:
@@ -52,9 +54,11 @@ def social_mentions_scored(
             for source in sorted({s for _, s in partitions}):
                 tenants = sorted({t for t, s in partitions if s == source})
                 subset = scored.filter(pc.equal(scored["source"], source))
-                write_partition(client, SCORED_TABLE, source, day, tenants, [subset])
+                write = write_partition(client, SCORED_TABLE, source, day, tenants, [subset])
+                by_tenant.update({t: 0 for t in tenants} | write.rows_by_tenant)
                 for label, count in Counter(subset["label"].to_pylist()).items():
                     rows[label] += count
+        publish_versions(client, warehouse.settings().redis_url, SCORED_TABLE, dict(by_tenant))
     return dg.MaterializeResult(metadata={
         "partitions": f"{days[0]} .. {days[-1]} ({len(days)} days)",
         "rows_written": dg.MetadataValue.int(sum(rows.values())),

@@ -11,7 +11,7 @@ import dagster as dg
 from orchestration.dbt_manifest import ensure_manifest
 from orchestration.partitions import daily_partitions, single_run, window_days
 from orchestration.resources import STORE_POOL, TransformStoreResource, WarehouseResource
-from warehouse.dataset_versions import bump_version
+from warehouse.dataset_versions import publish_versions
 from warehouse.mart_publisher import month_starts, next_month, publish_months
 from warehouse.transform_store import MARTS_SCHEMA, read_window
 
@@ -66,7 +66,8 @@ def _publish_asset(mart: PublishedMart) -> dg.AssetsDefinition:
                      .result_rows]
             tenants = sorted(set(rows["tenant_id"].to_pylist()) | set(known))
             counts = publish_months(client, mart.table, rows, tenants, months)
-            versions = {t: bump_version(client, mart.table, t, counts[t]) for t in tenants}
+            versions = publish_versions(client, warehouse.settings().redis_url, mart.table,
+                                        {t: counts[t] for t in tenants})
         return dg.MaterializeResult(metadata={
             "table": mart.table,
             "months": ", ".join(m.strftime("%Y-%m") for m in months),

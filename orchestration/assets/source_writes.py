@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date
 
@@ -12,6 +12,7 @@ import dagster as dg
 from ingestion.batch import SourceBatch
 from orchestration.partitions import window_days
 from orchestration.resources import WarehouseResource
+from warehouse.dataset_versions import publish_versions
 from warehouse.partition_writer import write_batch
 
 # day -> (batch, tenants the batch speaks for); None means "nothing to write that day"
@@ -29,6 +30,8 @@ def write_source_days(
     started = time.monotonic()
     days = window_days(context)
     rows: Counter[str] = Counter()
+    # Ad-hoc API answers over raw tables are cached per dataset version, like the marts.
+    rows_by_table_tenant: dict[str, Counter[str]] = defaultdict(Counter)
     with warehouse.open(f"{source} {days[0]}..{days[-1]}") as client:
         for day in days:
             produced = produce(day)
@@ -37,9 +40,14 @@ def write_source_days(
             batch, tenants = produced
             for write in write_batch(client, batch, tenants):
                 rows[write.table] += write.rows
+                rows_by_table_tenant[write.table].update(
+                    {t: 0 for t in tenants} | write.rows_by_tenant)
             if after_write:
                 after_write(day)
             context.log.info(f"{source} {day}: {dict(batch.row_counts())}")
+        redis_url = warehouse.settings().redis_url
+        for table, by_tenant in rows_by_table_tenant.items():
+            publish_versions(client, redis_url, table, dict(by_tenant))
     quarantined = rows.pop("quarantine", 0)
     return dg.MaterializeResult(
         metadata={

@@ -1,0 +1,195 @@
+"""Response cache (DESIGN §9): Redis, or an in-process TTL cache when no Redis is set.
+
+Key = sha256 of (version prefix, tenant, route, canonical JSON of the parameters, the
+current versions of the datasets the answer depends on). A publish bumps a version, so
+the next request computes a new key and misses; old entries expire by TTL.
+
+Fail-open: any backend error is counted (`sightline_cache_events_total{event="error"}`)
+and the request is answered from ClickHouse. After an error the backend is skipped for
+`BACKOFF_SECONDS`, so a dead Redis costs one failed connect per second, not per request.
+
+Single-flight: concurrent misses of the same key in this process share one computation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from api.metrics import ApiMetrics
+
+log = logging.getLogger(__name__)
+
+KEY_PREFIX = "sightline:cache:v1:"
+BACKOFF_SECONDS = 1.0
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no whitespace: equal parameters give equal text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def cache_key(tenant_id: str, route: str, params: Any, versions: Mapping[str, int]) -> str:
+    """The cache key of one answer (see the module docstring)."""
+    material = "\n".join([KEY_PREFIX, tenant_id, route, canonical_json(params),
+                          canonical_json(dict(versions))])
+    return KEY_PREFIX + hashlib.sha256(material.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    """A computed answer: its JSON `data`, the ETag and when it was computed."""
+
+    data: bytes
+    etag: str
+    computed_at: str
+    query_ms: float
+
+    def encode(self) -> bytes:
+        """Bytes as stored in the backend."""
+        header = f"{self.etag}\n{self.computed_at}\n{self.query_ms}\n".encode()
+        return header + self.data
+
+    @classmethod
+    def decode(cls, raw: bytes) -> CachedAnswer:
+        """Inverse of `encode`."""
+        etag, computed_at, query_ms, data = raw.split(b"\n", 3)
+        return cls(data, etag.decode(), computed_at.decode(), float(query_ms))
+
+
+class CacheBackend(Protocol):
+    """Bytes by key with a TTL."""
+
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def set(self, key: str, value: bytes, ttl: int) -> None: ...
+
+
+class MemoryBackend:
+    """In-process TTL cache with LRU eviction (used when SIGHTLINE_REDIS_URL is unset)."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+        self._items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+
+    async def get(self, key: str) -> bytes | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        if item[0] < time.monotonic():
+            self._items.pop(key, None)
+            return None
+        self._items.move_to_end(key)
+        return item[1]
+
+    async def set(self, key: str, value: bytes, ttl: int) -> None:
+        self._items[key] = (time.monotonic() + ttl, value)
+        self._items.move_to_end(key)
+        while len(self._items) > self.max_entries:
+            self._items.popitem(last=False)
+
+
+class RedisBackend:
+    """Redis GET/SET EX."""
+
+    def __init__(self, client: aioredis.Redis) -> None:
+        self.client = client
+
+    async def get(self, key: str) -> bytes | None:
+        return await self.client.get(key)
+
+    async def set(self, key: str, value: bytes, ttl: int) -> None:
+        await self.client.set(key, value, ex=ttl)
+
+
+def redis_client(url: str) -> aioredis.Redis:
+    """An asyncio Redis client with short timeouts (the API fails open, never waits long)."""
+    return aioredis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5,
+                                   health_check_interval=0)
+
+
+class FailOpen:
+    """Runs backend calls, counting failures and backing off after one."""
+
+    def __init__(self, metrics: ApiMetrics) -> None:
+        self.metrics = metrics
+        self._down_until = 0.0
+
+    @property
+    def available(self) -> bool:
+        """False during the back-off after a failure."""
+        return time.monotonic() >= self._down_until
+
+    async def call(self, operation: Awaitable[Any], default: Any = None) -> Any:
+        """Await `operation`; on a Redis/OS error count it, back off and return `default`."""
+        try:
+            return await operation
+        except (RedisError, OSError, asyncio.TimeoutError) as exc:
+            self.metrics.cache.labels("error").inc()
+            if self.available:
+                log.warning("redis unavailable (%s); answering without it for %.0fs",
+                            exc, BACKOFF_SECONDS)
+            self._down_until = time.monotonic() + BACKOFF_SECONDS
+            return default
+
+
+class ResponseCache:
+    """Lookup, store and single-flight around a backend, failing open."""
+
+    def __init__(self, backend: CacheBackend, metrics: ApiMetrics, ttl: int,
+                 guard: FailOpen | None = None) -> None:
+        self.backend = backend
+        self.metrics = metrics
+        self.ttl = ttl
+        self.guard = guard or FailOpen(metrics)
+        self._inflight: dict[str, asyncio.Future[CachedAnswer]] = {}
+
+    async def get(self, key: str) -> CachedAnswer | None:
+        """The stored answer, or None on a miss or a backend failure."""
+        if not self.guard.available:
+            self.metrics.cache.labels("error").inc()
+            return None
+        raw = await self.guard.call(self.backend.get(key))
+        return CachedAnswer.decode(raw) if raw else None
+
+    async def put(self, key: str, answer: CachedAnswer) -> None:
+        """Store an answer (best effort)."""
+        if self.guard.available:
+            await self.guard.call(self.backend.set(key, answer.encode(), self.ttl))
+
+    async def get_or_compute(
+        self, key: str, compute: Callable[[], Awaitable[CachedAnswer]]
+    ) -> tuple[CachedAnswer, bool]:
+        """(answer, hit). Concurrent misses of one key await a single `compute()`."""
+        cached = await self.get(key)
+        if cached is not None:
+            self.metrics.cache.labels("hit").inc()
+            return cached, True
+        pending = self._inflight.get(key)
+        if pending is not None:
+            self.metrics.cache.labels("hit").inc()
+            return await asyncio.shield(pending), True
+        self.metrics.cache.labels("miss").inc()
+        future: asyncio.Future[CachedAnswer] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            answer = await compute()
+            future.set_result(answer)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters (if any) re-raise it themselves
+            raise
+        finally:
+            self._inflight.pop(key, None)
+        await self.put(key, answer)
+        return answer, False

@@ -1,0 +1,67 @@
+"""Everything a request may need, built once per app: settings, app database, key auth,
+serving store, cache, dataset versions, rate limiter, metrics."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+
+from api.appdb import AppDatabase
+from api.cache import FailOpen, MemoryBackend, RedisBackend, ResponseCache, redis_client
+from api.keys import KeyAuthenticator
+from api.metrics import ApiMetrics
+from api.ratelimit import RateLimiter
+from api.store import ServingStore
+from api.versions import VersionBook
+from warehouse.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ApiContext:
+    """The app's shared services (one per app; see `build_context`)."""
+
+    settings: Settings
+    db: AppDatabase
+    auth: KeyAuthenticator
+    store: ServingStore
+    cache: ResponseCache
+    versions: VersionBook
+    limiter: RateLimiter
+    metrics: ApiMetrics
+    redis: aioredis.Redis | None
+
+    async def aclose(self) -> None:
+        """Release the store, the database pool and the Redis connection."""
+        self.store.close()
+        self.db.dispose()
+        if self.redis is not None:
+            await self.redis.aclose()
+
+
+def build_context(settings: Settings) -> ApiContext:
+    """Wire the services from settings. Opens nothing yet (connections are lazy)."""
+    metrics = ApiMetrics()
+    db = AppDatabase(settings.database_url)
+    db.create_all()
+    store = ServingStore(settings, on_query=metrics.observe_query)
+    redis = redis_client(settings.redis_url) if settings.redis_url else None
+    if redis is None:
+        log.warning("SIGHTLINE_REDIS_URL is unset: caching and rate limits are per process")
+    guard = FailOpen(metrics)
+    backend = RedisBackend(redis) if redis is not None else MemoryBackend()
+    return ApiContext(
+        settings=settings,
+        db=db,
+        auth=KeyAuthenticator(db),
+        store=store,
+        cache=ResponseCache(backend, metrics, settings.api.cache_ttl_seconds, guard),
+        versions=VersionBook(lambda tenant: store.scope(tenant).dataset_versions(), redis,
+                             guard, settings.api.version_ttl_seconds),
+        limiter=RateLimiter(settings.api.rate_limit_per_minute, redis, guard),
+        metrics=metrics,
+        redis=redis,
+    )

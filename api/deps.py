@@ -1,0 +1,66 @@
+"""FastAPI dependencies: the app context, the caller (API key → tenant + scopes, rate
+limited), and the tenant-scoped query layer. Routes never take a tenant parameter."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.context import ApiContext
+from api.errors import ApiProblem
+from api.keys import Principal
+from api.store import TenantScope
+
+_bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer sl_…`")
+
+
+def get_context(request: Request) -> ApiContext:
+    """The app's shared services."""
+    return request.app.state.context
+
+
+Context = Annotated[ApiContext, Depends(get_context)]
+
+
+async def _principal(context: Context,
+                     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+                     ) -> Principal:
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None or not credentials.credentials:
+        raise ApiProblem(401, "missing API key: send `Authorization: Bearer <key>`",
+                         headers=challenge)
+    principal = context.auth.authenticate(credentials.credentials)
+    if principal is None:
+        raise ApiProblem(401, "invalid or revoked API key", headers=challenge)
+    retry_after = await context.limiter.check(principal.tenant_id)
+    if retry_after is not None:
+        context.metrics.rate_limited.inc()
+        raise ApiProblem(429, f"rate limit of {context.limiter.limit} requests per minute "
+                         "reached for this tenant", headers={"Retry-After": str(retry_after)})
+    return principal
+
+
+def require(scope: str):
+    """Dependency: the caller, who must hold `scope` (401/403/429 otherwise)."""
+
+    async def dependency(principal: Principal = Depends(_principal)) -> Principal:
+        if not principal.allows(scope):
+            raise ApiProblem(403, f"this API key lacks the '{scope}' scope")
+        return principal
+
+    return dependency
+
+
+Reader = Annotated[Principal, Depends(require("read"))]
+Ingester = Annotated[Principal, Depends(require("ingest"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+
+
+def tenant_scope(context: Context, principal: Reader) -> TenantScope:
+    """The query layer bound to the caller's tenant."""
+    return context.store.scope(principal.tenant_id)
+
+
+Scoped = Annotated[TenantScope, Depends(tenant_scope)]

@@ -1,0 +1,63 @@
+"""The app factory: `create_app()` wires settings, services, middleware, error handlers and
+the routers under /v1. `api.main:app` is what uvicorn serves (`sightline serve`)."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from api import errors
+from api.context import ApiContext, build_context
+from api.middleware import BodyLimitMiddleware, MetricsMiddleware
+from api.routers import system
+from api.schemas.common import PROBLEM_RESPONSES
+from warehouse.settings import Settings, load_settings
+
+API_PREFIX = "/v1"
+
+
+def _routers() -> list[APIRouter]:
+    from api.routers import analytics, ingest, modules, social, wargaming
+
+    return [analytics.router, modules.router, social.router, wargaming.router, ingest.router]
+
+
+def create_app(settings: Settings | None = None, context: ApiContext | None = None) -> FastAPI:
+    """Build the API. Nothing is opened until the first request needs it."""
+    settings = settings or load_settings()
+    context = context or build_context(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        await context.aclose()
+
+    app = FastAPI(
+        title="Sightline API",
+        version="1.0.0",
+        description="Analytics, social intelligence, wargaming and ingest for Sightline. "
+        "Authenticate with `Authorization: Bearer <API key>`; every answer is "
+        "`{data, meta}`, every error RFC 9457 problem+json.",
+        lifespan=lifespan,
+        responses=PROBLEM_RESPONSES,
+    )
+    app.state.context = context
+    errors.install(app)
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(system.router)
+    for router in _routers():
+        api.include_router(router)
+    app.include_router(api)
+    app.add_middleware(BodyLimitMiddleware, default_limit=settings.api.max_body_bytes,
+                       upload_limit=settings.api.max_upload_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=context.metrics)
+    return app
+
+
+def __getattr__(name: str):
+    # `api.main:app` builds the app on first access, so importing the module opens nothing.
+    if name == "app":
+        globals()["app"] = create_app()
+        return globals()["app"]
+    raise AttributeError(name)
