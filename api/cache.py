@@ -134,7 +134,7 @@ class FailOpen:
         """Await `operation`; on a Redis/OS error count it, back off and return `default`."""
         try:
             return await operation
-        except (RedisError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, RedisError, OSError) as exc:
             self.metrics.cache.labels("error").inc()
             if self.available:
                 log.warning("redis unavailable (%s); answering without it for %.0fs",

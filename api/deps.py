@@ -24,9 +24,10 @@ def get_context(request: Request) -> ApiContext:
 Context = Annotated[ApiContext, Depends(get_context)]
 
 
-async def _principal(context: Context,
-                     credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-                     ) -> Principal:
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+async def _principal(context: Context, credentials: Credentials) -> Principal:
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None or not credentials.credentials:
         raise ApiProblem(401, "missing API key: send `Authorization: Bearer <key>`",
@@ -37,15 +38,16 @@ async def _principal(context: Context,
     retry_after = await context.limiter.check(principal.tenant_id)
     if retry_after is not None:
         context.metrics.rate_limited.inc()
-        raise ApiProblem(429, f"rate limit of {context.limiter.limit} requests per minute "
-                         "reached for this tenant", headers={"Retry-After": str(retry_after)})
+        limiter = context.limiter
+        raise ApiProblem(429, f"rate limit of {limiter.limit} requests per "
+                         f"{limiter.window_seconds}s reached for this tenant", headers={"Retry-After": str(retry_after)})
     return principal
 
 
 def require(scope: str):
     """Dependency: the caller, who must hold `scope` (401/403/429 otherwise)."""
 
-    async def dependency(principal: Principal = Depends(_principal)) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
         if not principal.allows(scope):
             raise ApiProblem(403, f"this API key lacks the '{scope}' scope")
         return principal

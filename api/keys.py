@@ -65,7 +65,8 @@ def _check(tenant_id: str, scopes: list[str]) -> None:
         raise ValueError(f"scopes must be some of {', '.join(SCOPES)}; got {scopes}")
 
 
-def create_key(db: AppDatabase, tenant_id: str, scopes: list[str], name: str = "") -> tuple[str, KeyInfo]:
+def create_key(db: AppDatabase, tenant_id: str, scopes: list[str],
+               name: str = "") -> tuple[str, KeyInfo]:
     """Create a key; return the plaintext (shown once) and its listing.
 
     Raises ValueError for a bad tenant id or unknown scopes.

@@ -1,4 +1,4 @@
-"""Per-tenant rate limit: a fixed one-minute window counted in Redis (or in-process).
+"""Per-tenant rate limit: a fixed window (one minute by default) counted in Redis (or in-process).
 
 `check` returns None when the request may pass, else the seconds until the window
 resets (the Retry-After value). Redis errors fail open: the request passes.
@@ -17,10 +17,12 @@ WINDOW_SECONDS = 60
 
 
 class RateLimiter:
-    """Allows `limit` requests per tenant per minute."""
+    """Allows `limit` requests per tenant per window."""
 
-    def __init__(self, limit: int, redis: aioredis.Redis | None, guard: FailOpen) -> None:
+    def __init__(self, limit: int, redis: aioredis.Redis | None, guard: FailOpen,
+                 window_seconds: int = WINDOW_SECONDS) -> None:
         self.limit = limit
+        self.window_seconds = window_seconds
         self.redis = redis
         self.guard = guard
         self._counts: dict[tuple[str, int], int] = {}
@@ -30,8 +32,8 @@ class RateLimiter:
         if self.limit <= 0:
             return None
         now = time.time()
-        window = int(now // WINDOW_SECONDS)
-        retry_after = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
+        window = int(now // self.window_seconds)
+        retry_after = max(1, math.ceil((window + 1) * self.window_seconds - now))
         count = None
         if self.redis is not None and self.guard.available:
             count = await self.guard.call(self._incr(f"sightline:ratelimit:{tenant_id}:{window}"))
@@ -44,6 +46,6 @@ class RateLimiter:
     async def _incr(self, key: str) -> int:
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.incr(key)
-            pipe.expire(key, WINDOW_SECONDS + 5)
+            pipe.expire(key, self.window_seconds + 5)
             count, _ = await pipe.execute()
         return int(count)

@@ -20,12 +20,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from api.cli import keys_app, webhooks_app
 from warehouse.settings import Settings, load_settings
 
 # Dagster flags beta/preview parameters at definition time; users can't act on that.
 warnings.filterwarnings("ignore", message=r".*(beta|preview).*", category=Warning)
 
 app = typer.Typer(help="Sightline: ingest, transform and serve analytics.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(webhooks_app, name="webhooks")
 console = Console()
 err = Console(stderr=True)
 
@@ -134,8 +137,8 @@ def demo(
     days: Annotated[int, typer.Option(help="Days of demo data, ending yesterday (UTC).")] = 30,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the pipeline.")] = False,
 ) -> None:
-    """Generate demo data, then run the whole pipeline for it: ingest, sentiment, dbt marts,
-    publish to ClickHouse."""
+    """Generate demo data, run the whole pipeline for it (ingest, sentiment, dbt marts,
+    publish to ClickHouse, wargame simulations), then serve the API with a demo key."""
     from ingestion.connectors.registry import skip_reasons
     from ingestion.landing.samples import write_sample_files
     from orchestration.resources import demo_state_path
@@ -163,7 +166,29 @@ def demo(
     _run_window(settings, None, first, last, chunk_days=10)
     _print_counts(settings, first, last, time.monotonic() - started)
     if not no_serve:
-        console.print("The API arrives with a later release; the pipeline is done.")
+        _serve_demo(settings)
+
+
+def _serve_demo(settings: Settings) -> None:
+    from api.cli import demo_key, serve
+
+    tenant = settings.demo_tenants[0]
+    key = demo_key(settings, tenant)
+    base = f"http://{settings.api.host}:{settings.api.port}"
+    console.print(
+        f"\n[bold]API[/] on {base}/v1 — OpenAPI docs at {base}/docs\n"
+        f"Demo API key for tenant [bold]{tenant}[/] (read, ingest, admin):\n\n    {key}\n\n"
+        f"Try: curl -H 'Authorization: Bearer {key}' {base}/v1/social/share-of-voice\n"
+        "Stop with Ctrl-C.")
+    serve(settings)
+
+
+@app.command("serve")
+def serve_command() -> None:
+    """Serve the API (http://127.0.0.1:8000/v1, docs at /docs) until interrupted."""
+    from api.cli import serve
+
+    serve()
 
 
 @app.command()

@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -77,9 +78,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server_url(app) -> Iterator[str]:
-    """Base URL of a uvicorn server running the app on loopback."""
+@contextmanager
+def running_server(app) -> Iterator[str]:
+    """Serve `app` with uvicorn on a free loopback port; yield its base URL."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="off"))
@@ -90,9 +91,18 @@ def server_url(app) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server_url(app) -> Iterator[str]:
+    """Base URL of a uvicorn server running the app on loopback."""
+    with running_server(app) as url:
+        yield url
 
 
 def client_for(base_url: str, key: str | None) -> httpx.Client:
