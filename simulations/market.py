@@ -46,7 +46,7 @@ ACTION_EFFECTS: Final[dict[ActionType, ActionEffect]] = {
     A.PARTNERSHIP: ActionEffect(0.0, 0.06, 0.01, 0.01, 3, 0.0),
     A.ACQUISITION: ActionEffect(0.0, 0.15, 0.0, 0.08, 6, 0.0),
     A.MARKETING_CAMPAIGN: ActionEffect(0.0, 0.08, 0.03, 0.02, 1, 0.005),
-    A.CAPACITY_EXPANSION: ActionEffect(-0.02, 0.04, 0.0, 0.04, 6, 0.0),
+    A.CAPACITY_EXPANSION: ActionEffect(-0.03, 0.10, 0.0, 0.04, 6, 0.0),
     A.R_AND_D_INVESTMENT: ActionEffect(0.0, 0.05, 0.02, 0.03, 6, 0.0),
 }
 NO_EFFECT: Final = ActionEffect(0.0, 0.0, 0.0, 0.0, 1, 0.0)

@@ -15,7 +15,14 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 
 class SimulationError(ValueError):
@@ -123,7 +130,9 @@ class StrategicAction(BaseModel):
             ActionType.PRODUCT_LAUNCH,
             ActionType.MARKET_ENTRY,
         ):
-            raise ValueError(f"segment applies to product_launch and market_entry, not {kind.value}")
+            raise ValueError(
+                f"segment applies to product_launch and market_entry, not {kind.value}"
+            )
         return self
 
 
@@ -230,13 +239,11 @@ class CompetitorProfile(BaseModel):
     historical_response_counts: dict[OurMove, dict[ResponseAction, float]] = Field(
         default_factory=dict
     )
-    response_probabilities: dict[OurMove, dict[ResponseAction, float]] = Field(
-        default_factory=dict
-    )
+    response_probabilities: dict[OurMove, dict[ResponseAction, float]] = Field(default_factory=dict)
 
     @field_validator("aggressiveness", "financial_capacity")
     @classmethod
-    def _unit(cls, value: float, info) -> float:
+    def _unit(cls, value: float, info: ValidationInfo) -> float:
         return _in_unit_interval(info.field_name, value)
 
     @field_validator("historical_response_counts")
@@ -297,6 +304,12 @@ class Scenario(BaseModel):
         if self.our_company in names:
             raise ValueError(f"our company {self.our_company!r} is also listed as a competitor")
         known = [self.our_company, *names]
+        for name in names:
+            if name not in self.market.shares:
+                raise ValueError(
+                    f"unknown competitor {name!r} in competitor profiles: it is not in "
+                    f"market.shares (companies there: {', '.join(self.market.shares)})"
+                )
         for field in ("shares", "margins", "brand_strength"):
             table = getattr(self.market, field)
             for company in table:
@@ -305,12 +318,6 @@ class Scenario(BaseModel):
                         f"market.{field} names {company!r}, which is neither our company "
                         f"{self.our_company!r} nor a profiled competitor ({', '.join(names)})"
                     )
-        for name in names:
-            if name not in self.market.shares:
-                raise ValueError(
-                    f"unknown competitor {name!r} in competitor profiles: it is not in "
-                    f"market.shares (companies there: {', '.join(self.market.shares)})"
-                )
         for field in ("shares", "margins", "brand_strength"):
             missing = [c for c in known if c not in getattr(self.market, field)]
             if missing:
@@ -330,8 +337,15 @@ class Scenario(BaseModel):
         """A new, validated Scenario whose market shares are updated from `shares` (e.g.
         measured in the marts); companies not in `shares` keep theirs.
 
-        Raises pydantic.ValidationError for an unknown company or shares summing above 1.
+        Raises ValueError: SimulationError for a company that is not in the scenario,
+        pydantic.ValidationError for invalid shares (e.g. summing above 1).
         """
+        unknown = [c for c in shares if c not in self.companies]
+        if unknown:
+            raise SimulationError(
+                f"baseline shares name {', '.join(map(repr, unknown))}, not in scenario "
+                f"{self.name!r} (companies: {', '.join(self.companies)})"
+            )
         data = self.model_dump()
         data["market"]["shares"] = {**data["market"]["shares"], **dict(shares)}
         return Scenario.model_validate(data)

@@ -215,9 +215,9 @@ class ResponseModel:
         self.observed_moves_used = sum(sum(c.values()) for c in self.observed.values())
         self._cache: dict[tuple[str, OurMove], list[CompetitorResponse]] = {}
 
-    def distribution(self, competitor: CompetitorProfile, trigger: OurMove) -> list[
-        CompetitorResponse
-    ]:
+    def distribution(
+        self, competitor: CompetitorProfile, trigger: OurMove
+    ) -> list[CompetitorResponse]:
         """Responses of `competitor` to our move `trigger` with probability > 0, in
         `response_order`; their probabilities sum to 1."""
         key = (competitor.name, trigger)

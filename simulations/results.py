@@ -43,14 +43,18 @@ LOW_RISK_CVAR: Final = -0.03
 def describe(values: np.ndarray) -> OutcomeDistribution:
     """Mean, sample std (ddof 1), p10/p50/p90 (linear interpolation), min and max."""
     p10, p50, p90 = np.percentile(values, [10, 50, 90])
+    low, high = float(values.min()), float(values.max())
+    if low == high:
+        # Summation rounding would report a spread of ~1e-8 for identical values.
+        return OutcomeDistribution(mean=low, std=0.0, p10=low, p50=low, p90=low, min=low, max=low)
     return OutcomeDistribution(
         mean=float(values.mean()),
-        std=float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+        std=float(values.std(ddof=1)),
         p10=float(p10),
         p50=float(p50),
         p90=float(p90),
-        min=float(values.min()),
-        max=float(values.max()),
+        min=low,
+        max=high,
     )
 
 
@@ -225,7 +229,8 @@ def summarize(
         for name in OUTCOMES
         for stat in ("mean", "std", "p10", "p50", "p90")
     }
-    assert config.seed is not None  # simulate() fills it in
+    if config.seed is None:
+        raise ValueError("summarize needs the seed the samples were drawn with")
     summary = SimulationSummary(
         scenario_name=scenario.name,
         our_company=scenario.our_company,

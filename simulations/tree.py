@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Final
 
 import numpy as np
@@ -295,7 +296,8 @@ def build_game_tree(
     """
     if not 1 <= depth <= 5:
         raise ValueError(f"depth must be between 1 and 5 (got {depth})")
-    compiled = compile_tree(scenario, depth, ResponseModel(scenario, history, predictor), node_limit)
+    responses = ResponseModel(scenario, history, predictor)
+    compiled = compile_tree(scenario, depth, responses, node_limit)
     payoffs = path_payoffs(
         scenario, compiled.ply_players, compiled.ply_rounds, compiled.leaf_actions
     )
@@ -303,7 +305,8 @@ def build_game_tree(
     companies = scenario.companies
     level_player = compiled.ply_players
     nodes = []
-    for level, (lo, hi) in enumerate(zip(compiled.level_starts, compiled.level_starts[1:])):
+    starts = compiled.level_starts
+    for level, (lo, hi) in enumerate(pairwise(starts)):
         player = level_player[level]
         rnd = compiled.ply_rounds[level]
         for i in range(lo, hi):
