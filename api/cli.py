@@ -74,6 +74,50 @@ def keys_revoke(prefix: Annotated[str, typer.Argument(help="The key's prefix (se
     console.print(f"Revoked key {info.prefix} of tenant {info.tenant_id}.")
 
 
+def _webhook_secret(action: str, tenant: str, connector: str) -> None:
+    from api.services import webhooks
+
+    make = webhooks.create_webhook_secret if action == "create" else \
+        webhooks.rotate_webhook_secret
+    try:
+        secret = make(_db(), tenant, connector)
+    except (ValueError, KeyError) as exc:
+        console.print(f"[bold red]error:[/] {exc.args[0]}")
+        raise typer.Exit(2) from None
+    console.print(f"Webhook secret for {tenant}/{connector} ({action}d). Sign "
+                  "`<X-Sightline-Timestamp>.<body>` with HMAC-SHA256 (docs/api.md#ingest):")
+    print(secret)
+
+
+Tenant = Annotated[str, typer.Option(help="Tenant the secret belongs to.")]
+Connector = Annotated[str, typer.Option(help="Landing connector: revenue, mentions, events.")]
+
+
+@webhooks_app.command("create")
+def webhooks_create(tenant: Tenant, connector: Connector) -> None:
+    """Create the signing secret of a tenant's connector and print it."""
+    _webhook_secret("create", tenant, connector)
+
+
+@webhooks_app.command("rotate")
+def webhooks_rotate(tenant: Tenant, connector: Connector) -> None:
+    """Replace the signing secret (the old one stops working at once) and print it."""
+    _webhook_secret("rotate", tenant, connector)
+
+
+@webhooks_app.command("list")
+def webhooks_list(tenant: Annotated[str | None, typer.Option(help="Only this tenant.")] = None
+                  ) -> None:
+    """List configured webhook secrets (tenant, connector, created), not their values."""
+    from api.services.webhooks import list_webhook_secrets
+
+    table = Table("tenant", "connector", "created")
+    for info in list_webhook_secrets(_db(), tenant):
+        table.add_row(info.tenant_id, info.connector,
+                      info.created_at.isoformat(timespec="seconds"))
+    console.print(table)
+
+
 def demo_key(settings: Settings, tenant: str) -> str:
     """A fresh read+ingest+admin key for the demo tenant; earlier demo keys are revoked."""
     from api.keys import create_key, list_keys, revoke_key

@@ -40,7 +40,8 @@ async def _principal(context: Context, credentials: Credentials) -> Principal:
         context.metrics.rate_limited.inc()
         limiter = context.limiter
         raise ApiProblem(429, f"rate limit of {limiter.limit} requests per "
-                         f"{limiter.window_seconds}s reached for this tenant", headers={"Retry-After": str(retry_after)})
+                         f"{limiter.window_seconds}s reached for this tenant",
+                         headers={"Retry-After": str(retry_after)})
     return principal
 
 

@@ -18,7 +18,7 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -26,6 +26,13 @@ import pyarrow.parquet as pq
 
 from ingestion.landing import fields
 from ingestion.landing.contracts import CONTRACTS, SCHEMAS, Contract, now_utc
+from ingestion.landing.records import (
+    build_row,
+    keys_reason,
+    parse_header,
+    split_lines,
+    unknown_header_reason,
+)
 from ingestion.schemas import QUARANTINE
 
 log = logging.getLogger(__name__)
@@ -107,23 +114,15 @@ def _records(path: Path, contract: Contract) -> tuple[list[tuple[int, str, dict 
 
     Returns the tuples and a whole-file failure reason ('' when the file is readable).
     """
-    lines = path.read_bytes().splitlines()
-    decoded: list[tuple[int, str, str]] = []
-    for number, data in enumerate(lines, start=1):
-        try:
-            decoded.append((number, data.decode("utf-8"), ""))
-        except UnicodeDecodeError:
-            decoded.append((number, data.decode("utf-8", "replace"), "line is not valid UTF-8"))
-    decoded = [d for d in decoded if d[1].strip()]
+    decoded = list(split_lines([path.read_bytes()]))
     out: list[tuple[int, str, dict | None, str]] = []
     if path.suffix == ".csv":
         if not decoded:
             return [], "empty file: expected a CSV header line"
-        header = [h.strip() for h in next(csv.reader([decoded[0][1]]))]
+        header = parse_header(decoded[0][1])
         version = contract.version_of_header(header)
         if version is None:
-            known = {v: ",".join(c) for v, c in contract.versions.items()}
-            reason = f"unknown CSV header {','.join(header)!r}; known versions: {known}"
+            reason = unknown_header_reason(contract, header)
             return [(n, text, None, reason) for n, text, _ in decoded[1:]], reason
         for number, text, problem in decoded[1:]:
             if problem:
@@ -140,7 +139,6 @@ def _records(path: Path, contract: Contract) -> tuple[list[tuple[int, str, dict 
                 continue
             out.append((number, text, dict(zip(header, values, strict=True)), ""))
         return out, ""
-    allowed = set().union(*contract.versions.values()) | {"schema_version"}
     for number, text, problem in decoded:
         if problem:
             out.append((number, text, None, problem))
@@ -153,13 +151,9 @@ def _records(path: Path, contract: Contract) -> tuple[list[tuple[int, str, dict 
         if not isinstance(record, dict):
             out.append((number, text, None, "a JSONL line must be a JSON object"))
             continue
-        version = record.get("schema_version", contract.latest)
-        if version not in contract.versions:
-            out.append((number, text, None, f"unknown schema_version {version!r}"))
-            continue
-        extra = sorted(set(record) - allowed)
-        if extra:
-            out.append((number, text, None, f"unknown field(s) {extra}"))
+        reason = keys_reason(contract, record)
+        if reason:
+            out.append((number, text, None, reason))
             continue
         out.append((number, text, record, ""))
     return out, ""
@@ -194,19 +188,12 @@ def _validate(file: PendingFile, contract: Contract, now: datetime) -> _Outcome:
                                            today, now))
     outcome.failed = bool(file_problem)
     seen_ids: set[str] = set()
-    id_field = contract.id_column
     bad_lines: list[tuple[int, str, str, date | None]] = []
     for number, text, record, reason in records:
         row: dict[str, object] | None = None
         if record is not None:
             try:
-                row = contract.build(record, file.tenant_id, contract.source)
-                at = row[contract.time_column]
-                if at > now + timedelta(days=1):  # type: ignore[operator]
-                    raise fields.FieldError(f"{contract.time_column} {at} is in the future")
-                if row[id_field] in seen_ids:
-                    raise fields.FieldError(f"duplicate {id_field} {row[id_field]!r} in this file")
-                seen_ids.add(str(row[id_field]))
+                row = build_row(contract, record, file.tenant_id, now, seen_ids)
             except fields.FieldError as exc:
                 row, reason = None, str(exc)
         if row is None:

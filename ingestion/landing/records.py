@@ -90,11 +90,11 @@ def keys_reason(contract: Contract, record: dict) -> str:
 
 
 def build_row(contract: Contract, record: dict, tenant_id: str, now: datetime,
-              seen_ids: set[str]) -> Row:
+              seen_ids: set[str], within: str = "file") -> Row:
     """The raw-table row of one record (without `ingested_at`); adds its id to `seen_ids`.
 
     Raises FieldError for a bad field, a time more than a day after `now`, or an id
-    already in `seen_ids` (a duplicate inside the same file or batch).
+    already in `seen_ids` (a duplicate inside the same `within`: file or batch).
     """
     row = contract.build(record, tenant_id, contract.source)
     at = row[contract.time_column]
@@ -102,13 +102,13 @@ def build_row(contract: Contract, record: dict, tenant_id: str, now: datetime,
         raise FieldError(f"{contract.time_column} {at} is in the future")
     id_field = contract.id_column
     if row[id_field] in seen_ids:
-        raise FieldError(f"duplicate {id_field} {row[id_field]!r} in this file")
+        raise FieldError(f"duplicate {id_field} {row[id_field]!r} in this {within}")
     seen_ids.add(str(row[id_field]))
     return row
 
 
 def validate_record(contract: Contract, record: object, tenant_id: str, now: datetime,
-                    seen_ids: set[str]) -> Row:
+                    seen_ids: set[str], within: str = "file") -> Row:
     """Validate one JSON record exactly as intake validates a JSONL line; return its row.
 
     Raises FieldError whose message is the reason intake would quarantine it with
@@ -119,4 +119,4 @@ def validate_record(contract: Contract, record: object, tenant_id: str, now: dat
     reason = keys_reason(contract, record)
     if reason:
         raise FieldError(reason)
-    return build_row(contract, record, tenant_id, now, seen_ids)
+    return build_row(contract, record, tenant_id, now, seen_ids, within)
