@@ -163,6 +163,7 @@ def demo(
     for name, reason in skip_reasons(settings.connectors).items():
         console.print(f"[dim]connector {name} skipped: {reason}[/]")
     run_job("landing_intake_job", _instance(settings))
+    run_job("scenario_library_job", _instance(settings))
     _run_window(settings, None, first, last, chunk_days=10)
     _print_counts(settings, first, last, time.monotonic() - started)
     if not no_serve:

@@ -12,6 +12,7 @@ from orchestration.assets.enrich import social_mentions_scored
 from orchestration.assets.ingest import ingest_assets
 from orchestration.assets.load import load_assets
 from orchestration.assets.publish import publish_assets
+from orchestration.assets.simulate import simulate_assets
 from orchestration.assets.transform import transform_assets
 from orchestration.checks.raw_quality import raw_checks
 from orchestration.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT
@@ -20,6 +21,7 @@ from orchestration.jobs import (
     daily_pipeline_job,
     landing_intake_job,
     landing_load_job,
+    scenario_library_job,
 )
 from orchestration.resources import (
     DemoResource,
@@ -37,9 +39,10 @@ _executor = dg.in_process_executor if load_settings().embedded else dg.multiproc
 
 defs = dg.Definitions(
     assets=[*ingest_assets, social_mentions_scored, *load_assets, *transform_assets,
-            *publish_assets],
+            *publish_assets, *simulate_assets],
     asset_checks=raw_checks,
-    jobs=[daily_ingest_job, daily_pipeline_job, landing_intake_job, landing_load_job],
+    jobs=[daily_ingest_job, daily_pipeline_job, landing_intake_job, landing_load_job,
+          scenario_library_job],
     schedules=[daily_pipeline_schedule],
     sensors=[landing_files_sensor],
     resources={

@@ -20,12 +20,19 @@ daily_ingest_job = dg.define_asset_job(
 )
 # The whole day: sources → sentiment → DuckDB → dbt → ClickHouse marts. The staging views
 # are unpartitioned; they ride along so a fresh DuckDB file has them before the models.
-pipeline_selection = (dg.AssetSelection.groups("ingest", "enrich", "load", "transform", "publish")
-                      - dg.AssetSelection.assets(["landing", "intake"]))
+pipeline_selection = (dg.AssetSelection.groups("ingest", "enrich", "load", "transform", "publish",
+                                              "simulate")
+                      - dg.AssetSelection.assets(["landing", "intake"],
+                                                 ["simulations", "scenario_library"]))
 
 daily_pipeline_job = dg.define_asset_job(
     "daily_pipeline", selection=pipeline_selection, partitions_def=daily_partitions,
-    description="Every source, sentiment, the DuckDB load, dbt and the mart publish for one day.",
+    description="Every source, sentiment, the DuckDB load, dbt, the mart publish and the "
+    "wargame simulations for one day.",
+)
+scenario_library_job = dg.define_asset_job(
+    "scenario_library_job", selection=dg.AssetSelection.assets(["simulations", "scenario_library"]),
+    description="Validate the wargame scenario library.",
 )
 landing_intake_job = dg.define_asset_job(
     "landing_intake_job", selection=dg.AssetSelection.assets(["landing", "intake"]),

@@ -25,6 +25,7 @@ from ingestion.schemas import RAW_TABLES
 PARTITION_TIME_COLUMNS: dict[str, str] = {
     **{table: column for table, (_, column) in RAW_TABLES.items()},
     "social_mentions_scored": "created_at",  # enrichment output, partitioned like its input
+    "sim_wargame_results": "as_of_date",  # one simulation run per tenant and day
 }
 
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from ingestion import brands as brand_catalog
 from ingestion.landing import fields as f
 from ingestion.schemas import RAW_CONNECTOR_RECORDS, RAW_EVENTS, RAW_SOCIAL_MENTIONS
+from simulations.models import ActionType
 
 Row = dict[str, object]
 RowBuilder = Callable[[Mapping[str, object], str, str], Row]
@@ -67,6 +68,26 @@ def _revenue_line(record: Mapping[str, object], tenant: str, source: str) -> Row
         "tenant_id": tenant, "connector": "revenue", "record_type": "revenue_line",
         "record_id": payload["order_id"], "occurred_at": f.timestamp(record, "occurred_at"),
         "amount": amount, "currency": payload["currency"],
+        "payload": _canonical_json(payload), "source": source,
+    }
+
+
+_ACTION_TYPES = frozenset(a.value for a in ActionType)
+
+
+def _competitor_move(record: Mapping[str, object], tenant: str, source: str) -> Row:
+    trigger = f.text(record, "trigger", required=False, max_chars=64)
+    if trigger and trigger not in _ACTION_TYPES:
+        raise f.FieldError(f"field 'trigger' must be one of {sorted(_ACTION_TYPES)} or empty")
+    payload = {
+        "competitor": f.text(record, "competitor", max_chars=200),
+        "action_type": f.choice(record, "action_type", _ACTION_TYPES),
+        "trigger": trigger or None,
+    }
+    return {
+        "tenant_id": tenant, "connector": "competitor_moves", "record_type": "competitor_move",
+        "record_id": f.text(record, "move_id", max_chars=200),
+        "occurred_at": f.timestamp(record, "occurred_at"), "amount": None, "currency": "",
         "payload": _canonical_json(payload), "source": source,
     }
 
@@ -129,6 +150,7 @@ def _event(record: Mapping[str, object], tenant: str, source: str) -> Row:
 
 
 _REVENUE_V1 = ("order_id", "customer_id", "occurred_at", "amount", "currency")
+_COMPETITOR_MOVE_V1 = ("move_id", "occurred_at", "competitor", "action_type", "trigger")
 _MENTION_V1 = ("platform", "post_id", "parent_id", "author_id", "author_handle",
                "author_followers", "author_verified", "text", "lang", "url", "created_at",
                "likes", "reposts", "replies", "impressions")
@@ -140,6 +162,11 @@ CONTRACTS: dict[str, Contract] = {
         "revenue", "raw_connector_records", "occurred_at", "record_id",
         {1: _REVENUE_V1, 2: (*_REVENUE_V1, "product")},
         ("order_id", "customer_id", "occurred_at", "amount", "currency"), _revenue_line),
+    # Observed competitor moves (the wargame's response history, docs/wargaming.md).
+    "competitor_moves": Contract(
+        "competitor_moves", "raw_connector_records", "occurred_at", "record_id",
+        {1: _COMPETITOR_MOVE_V1}, ("move_id", "occurred_at", "competitor", "action_type"),
+        _competitor_move),
     "mentions": Contract(
         "mentions", "raw_social_mentions", "created_at", "post_id", {1: _MENTION_V1},
         ("platform", "post_id", "author_id", "text", "created_at"), _mention),

@@ -11,7 +11,8 @@ from pathlib import Path
 
 
 def write_sample_files(landing_dir: Path, tenant: str, day: date) -> list[Path]:
-    """Write a revenue CSV (3 good rows, 2 bad) and an events JSONL (2 good, 1 bad)."""
+    """Write a revenue CSV (3 good rows, 2 bad), an events JSONL (2 good, 1 bad) and a
+    competitor-moves CSV (the wargame's response history: 6 good rows, 1 bad)."""
     at = day.isoformat()
     revenue = landing_dir / "revenue" / tenant / f"crm-export-{at}.csv"
     revenue.parent.mkdir(parents=True, exist_ok=True)
@@ -33,4 +34,16 @@ def write_sample_files(landing_dir: Path, tenant: str, day: date) -> list[Path]:
         {"event_id": f"mob-{at}-3", "event": "app_open", "timestamp": f"{at}T07:10:00Z"},
     ]
     events.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    return [revenue, events]
+    moves = landing_dir / "competitor_moves" / tenant / f"analyst-log-{at}.csv"
+    moves.parent.mkdir(parents=True, exist_ok=True)
+    moves.write_text(
+        "move_id,occurred_at,competitor,action_type,trigger\n"
+        f"mv-{at}-1,{at}T08:00:00Z,globex,price_cut,price_cut\n"
+        f"mv-{at}-2,{at}T08:30:00Z,globex,price_cut,price_cut\n"
+        f"mv-{at}-3,{at}T09:00:00Z,initech,marketing_campaign,price_cut\n"
+        f"mv-{at}-4,{at}T09:30:00Z,umbrella,marketing_campaign,product_launch\n"
+        f"mv-{at}-5,{at}T10:00:00Z,globex,product_launch,product_launch\n"
+        f"mv-{at}-6,{at}T10:30:00Z,initech,partnership,\n"
+        f"mv-{at}-7,{at}T11:00:00Z,hooli,teleport,price_cut\n"
+    )
+    return [revenue, events, moves]

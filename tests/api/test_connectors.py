@@ -79,7 +79,7 @@ def status(seeded, server_url, api_context) -> dict:
 
 def test_landing_connectors_count_this_tenants_files(status) -> None:
     landing = {c["name"]: c for c in status["landing"]}
-    assert list(landing) == ["revenue", "mentions", "events"]
+    assert list(landing) == ["revenue", "competitor_moves", "mentions", "events"]
     assert landing["revenue"]["files"] == {"waiting": 2, "processed": 1, "failed": 1}
     assert landing["events"]["files"] == {"waiting": 1, "processed": 0, "failed": 0}
     assert landing["mentions"]["files"] == {"waiting": 0, "processed": 0, "failed": 0}

@@ -87,13 +87,38 @@ def test_dbt_tests_arrive_as_passing_asset_checks(pipeline_run, instance) -> Non
                              for r in evaluated)
 
 
+def _wargame_rows(clickhouse) -> list[tuple]:
+    return clickhouse.query(
+        "SELECT * EXCEPT (computed_at, result_json) FROM sim_wargame_results "
+        "WHERE tenant_id = 'acme' ORDER BY ALL").result_rows
+
+
+def test_wargames_are_simulated_for_the_last_day_on_measured_shares(pipeline_run,
+                                                                    clickhouse) -> None:
+    from simulations import template_names
+
+    rows = clickhouse.query(
+        "SELECT scenario, as_of_date, baseline_source, simulations, our_share "
+        "FROM sim_wargame_results WHERE tenant_id = 'acme' ORDER BY scenario").result_rows
+    assert sorted(r[0] for r in rows) == sorted(template_names())
+    assert {r[1] for r in rows} == {LAST}  # one as-of day: the window's last
+    assert {r[3] for r in rows} == {20_000}
+    # The demo tracks Acme, Globex, Initech and Umbrella: every template names at least
+    # two of them, so every baseline comes from the share-of-voice mart.
+    assert {r[2] for r in rows} == {"share_of_voice"}
+    assert current_version(clickhouse, "sim_wargame_results", "acme") >= 1
+
+
 def test_rerunning_the_window_republishes_identical_marts_and_bumps_versions(
         pipeline_run, instance, clickhouse) -> None:
     before = {t: _mart_rows(clickhouse, t) for t in
               ("mart_event_trends_daily", "mart_funnel_conversions_daily",
                "mart_brand_sentiment_daily")}
+    wargames = _wargame_rows(clickhouse)
     version = current_version(clickhouse, "mart_event_trends_daily", "acme")
     run_range(pipeline_selection, FIRST, LAST, instance)
     after = {t: _mart_rows(clickhouse, t) for t in before}
     assert after == before
     assert current_version(clickhouse, "mart_event_trends_daily", "acme") == version + 1
+    # Seeded per (tenant, scenario, day): the same day simulates to the same numbers.
+    assert _wargame_rows(clickhouse) == wargames
