@@ -80,7 +80,7 @@ class WargameScenario(Base):
 
 
 class WargameRun(Base):
-    """One simulation run through the API: its inputs, result and tree."""
+    """One simulation run through the API: its inputs (with the history used) and result."""
 
     __tablename__ = "wargame_runs"
 
@@ -90,8 +90,7 @@ class WargameRun(Base):
                                                     nullable=True)
     scenario_name: Mapped[str] = mapped_column(String(200))
     config: Mapped[dict] = mapped_column(JSON)
-    result: Mapped[dict] = mapped_column(JSON)
-    tree: Mapped[dict] = mapped_column(JSON)
+    result: Mapped[dict] = mapped_column(JSON)  # the tree is rebuilt from it on demand
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

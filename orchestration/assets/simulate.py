@@ -9,7 +9,6 @@ is bumped so API caches miss.
 """
 
 import hashlib
-import json
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -22,6 +21,7 @@ from orchestration.resources import STORE_POOL, WarehouseResource
 from simulations import ObservedMove, SimulationConfig, SimulationResult, simulate, templates
 from simulations.baselines import apply_baseline
 from simulations.library import library_text
+from warehouse.competitor_moves import moves_sql, to_observed_moves
 from warehouse.dataset_versions import publish_versions
 from warehouse.partition_writer import write_partition
 
@@ -69,20 +69,10 @@ def _share_of_voice(client: Client, tenant: str, day: date) -> dict[str, float]:
 
 
 def _history(client: Client, tenant: str, day: date) -> list[ObservedMove]:
-    rows = client.query(
-        "SELECT toDate(occurred_at), payload FROM raw_connector_records "
-        "WHERE tenant_id = {t:String} AND record_type = 'competitor_move' "
-        "AND occurred_at < {end:DateTime64(3, 'UTC')} ORDER BY occurred_at, record_id",
-        parameters={"t": tenant, "end": datetime.combine(day + timedelta(days=1),
-                                                         datetime.min.time(), UTC)},
-    ).result_rows
-    moves = []
-    for moved_on, payload in rows:
-        record = json.loads(payload)
-        moves.append(ObservedMove(date=moved_on, competitor=record["competitor"],
-                                  action_type=record["action_type"],
-                                  trigger=record.get("trigger")))
-    return moves
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
+    rows = client.query(moves_sql(with_tenant_predicate=True),
+                        parameters={"tenant_id": tenant, "end": end}).result_rows
+    return to_observed_moves(rows)
 
 
 def _row(tenant: str, day: date, baseline: str, result: SimulationResult,

@@ -45,7 +45,8 @@ def test_every_mart_flows_from_sentiment_and_loads_to_a_publish_asset() -> None:
         dg.AssetKey(["duckdb", "social_mentions_scored"])).parent_keys
     # every writer of a raw table (demo, connectors, landing files) precedes its load
     assert graph.get(dg.AssetKey(["duckdb", "raw_connector_records"])).parent_keys == {
-        dg.AssetKey(["raw", k]) for k in ("demo", "ga4_api", "landing_revenue")}
+        dg.AssetKey(["raw", k]) for k in ("demo", "ga4_api", "landing_revenue",
+                                          "landing_competitor_moves")}
     assert graph.get(dg.AssetKey(["enriched", "social_mentions_scored"])).parent_keys == {
         dg.AssetKey(["raw", k]) for k in ("demo", "x_api", "reddit_api", "linkedin_api",
                                           "landing_mentions")}

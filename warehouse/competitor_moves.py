@@ -1,0 +1,36 @@
+"""Competitor-move history (the `competitor_moves` landing connector's rows in
+`raw_connector_records`) as the wargame engine's `ObservedMove`s. One query and one
+parser, shared by the simulation asset and the API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date
+
+from simulations import ObservedMove
+
+# Bind {end:DateTime64(3, 'UTC')}; the tenant predicate is the caller's (a WHERE clause
+# for the asset's raw client, the query layer's filter for the API).
+MOVES_SQL = (
+    "SELECT toDate(occurred_at) AS day, payload FROM raw_connector_records "
+    "WHERE record_type = 'competitor_move' AND occurred_at < {end:DateTime64(3, 'UTC')} "
+    "{tenant_predicate} ORDER BY occurred_at, record_id"
+)
+
+
+def moves_sql(with_tenant_predicate: bool) -> str:
+    """The history query, with `AND tenant_id = {tenant_id:String}` when asked."""
+    predicate = "AND tenant_id = {tenant_id:String}" if with_tenant_predicate else ""
+    return MOVES_SQL.replace("{tenant_predicate}", predicate)
+
+
+def to_observed_moves(rows: Iterable[tuple[date, str]]) -> list[ObservedMove]:
+    """Parse (day, payload JSON) rows into observed moves."""
+    moves = []
+    for day, payload in rows:
+        record = json.loads(payload)
+        moves.append(ObservedMove(date=day, competitor=record["competitor"],
+                                  action_type=record["action_type"],
+                                  trigger=record.get("trigger")))
+    return moves
