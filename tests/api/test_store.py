@@ -23,7 +23,7 @@ def two_tenants(clickhouse) -> None:
     clickhouse.insert(
         "raw_connector_records",
         [[tenant, "probe", "line", f"{tenant}-{i}", now, 1.0, "EUR", "{}", "probe", now]
-         for tenant in ("t_store_a", "t_store_b") for i in range(3 if tenant == "t_store_a" else 2)],
+         for tenant, n in (("t_store_a", 3), ("t_store_b", 2)) for i in range(n)],
         column_names=["tenant_id", "connector", "record_type", "record_id", "occurred_at",
                       "amount", "currency", "payload", "source", "ingested_at"])
 
@@ -71,9 +71,8 @@ def test_busy_embedded_store_answers_503_with_retry_after(api_settings, tmp_path
         api=dataclasses.replace(api_settings.api, store_wait_seconds=0.3))
     holder = _hold_lock(lock_path(busy))
     try:
-        with pytest.raises(StoreBusyError, match="dagster run"):
-            with ServingStore(busy).client():
-                pass
+        with pytest.raises(StoreBusyError, match="dagster run"), ServingStore(busy).client():
+            pass
         app, context = probe_app(busy, Probe())
         key = create_key(context.db, "t_busy", ["read"])[0]
         with running_server(app) as url, client_for(url, key) as client:
