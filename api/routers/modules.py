@@ -1,7 +1,85 @@
-"""Routes of the modules domain."""
+"""Routes of the modules domain: the growth pulse (insights, and queueing a rebuild).
+See docs/api.md#modules."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Body, Query, Request, Response
+
+from api.answers import cached_answer, envelope
+from api.deps import Admin, Context, Reader
+from api.errors import ApiProblem
+from api.schemas.common import Envelope
+from api.schemas.modules import InsightPage, InsightsQuery, PulseRun, PulseRunRequest
+from api.services import growth_pulse
+from api.services.pipeline_runs import (
+    GROWTH_PULSE,
+    KEY_TAG,
+    TENANT_TAG,
+    TRIGGER_TAG,
+    DagsterRunLauncher,
+    PipelineUnavailable,
+    RunLauncher,
+)
 
 router = APIRouter(prefix="/modules", tags=["modules"])
+
+
+def run_launcher(request: Request, context: Context) -> RunLauncher:
+    """The app's launcher: `app.state.run_launcher` when set, else one DagsterRunLauncher
+    per app (it keeps the loaded code location between requests)."""
+    launcher = getattr(request.app.state, "run_launcher", None)
+    if launcher is None:
+        launcher = DagsterRunLauncher(context.settings)
+        request.app.state.run_launcher = launcher
+    return launcher
+
+
+@router.get(
+    "/growth-pulse/insights", response_model=Envelope[InsightPage],
+    summary="Growth pulse insights (mart_growth_pulse_insights)",
+    description="Rule-generated week-over-week insights, newest day first, then the most "
+    "severe. Page with `page` and `page_size`, or walk with `cursor` = the previous "
+    "`next_cursor` until it is null.",
+)
+async def insights(query: Annotated[InsightsQuery, Query()], request: Request,
+                   context: Context, principal: Reader) -> Response:
+    return await cached_answer(request, context, principal, "modules.growth_pulse.insights",
+                               query, ["mart_growth_pulse_insights"],
+                               lambda scope: growth_pulse.insights(scope, query))
+
+
+@router.post(
+    "/growth-pulse/run", status_code=202, response_model=Envelope[PulseRun],
+    summary="Queue a rebuild of the growth pulse for one day (admin scope)",
+    description="Records a Dagster run of the `daily_pipeline` job restricted to the pulse "
+    "assets (dbt `marts/fct_growth_pulse_*` and their `clickhouse/mart_growth_pulse_*` "
+    "publish assets) for the day's partition, and queues it; a Dagster daemon "
+    "(`sightline dev`) starts it. The run rebuilds the day for every tenant, hence the "
+    "admin scope. A run for the same day still waiting in the queue is returned instead "
+    "of queueing another.",
+    responses={503: {"description": "The Dagster instance cannot queue runs",
+                     "content": {"application/problem+json": {}}}},
+)
+async def run_pulse(context: Context, principal: Admin, request: Request,
+                    body: Annotated[PulseRunRequest | None, Body()] = None) -> Response:
+    today = datetime.now(UTC).date()
+    day = (body.date if body else None) or today - timedelta(days=1)
+    first = context.settings.partition_start
+    if not first <= day < today:
+        raise ApiProblem(422, f"date: {day} is not a complete day with a partition "
+                         f"({first} … {today - timedelta(days=1)})",
+                         errors=[{"field": "date", "message": "no such partition"}])
+    launcher = run_launcher(request, context)
+    tags = {TRIGGER_TAG: "api", TENANT_TAG: principal.tenant_id, KEY_TAG: principal.prefix}
+    try:
+        # loading the code location and writing the run take a while: off the event loop
+        run = await anyio.to_thread.run_sync(launcher.launch, GROWTH_PULSE, day.isoformat(),
+                                             tags)
+    except PipelineUnavailable as exc:
+        raise ApiProblem(503, str(exc)) from None
+    return envelope({"run_id": run.run_id, "status": run.status, "job": run.job,
+                     "assets": run.assets, "partition": run.partition}, status=202)
