@@ -176,11 +176,12 @@ def _serve_demo(settings: Settings) -> None:
     tenant = settings.demo_tenants[0]
     key = demo_key(settings, tenant)
     base = f"http://{settings.api.host}:{settings.api.port}"
-    console.print(
-        f"\n[bold]API[/] on {base}/v1 — OpenAPI docs at {base}/docs\n"
-        f"Demo API key for tenant [bold]{tenant}[/] (read, ingest, admin):\n\n    {key}\n\n"
-        f"Try: curl -H 'Authorization: Bearer {key}' {base}/v1/social/share-of-voice\n"
-        "Stop with Ctrl-C.")
+    console.print(f"\n[bold]API[/] on {base}/v1 — OpenAPI docs at {base}/docs\n"
+                  f"Demo API key for tenant [bold]{tenant}[/] (read, ingest, admin):")
+    # Plain prints: the key and the command must not be wrapped by the console width.
+    print(f"\n    {key}\n")
+    print(f"Try: curl -H 'Authorization: Bearer {key}' {base}/v1/social/share-of-voice")
+    console.print("Stop with Ctrl-C.")
     serve(settings)
 
 
