@@ -1,0 +1,304 @@
+"""POST /v1/analytics/funnels: the worked examples of tests/warehouse/semantics/
+test_funnels.py through HTTP and ClickHouse, and agreement with the funnel mart on the
+demo data.
+
+Hand-made events of tenant t_an_funnels; each scenario has its own event names. Unless
+a test says otherwise the range is 2026-01-05 .. 01-07.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from api.services.analytics_marts import configured_funnels
+from tests.api.conftest import API_FIRST, API_LAST
+from tests.api.test_filters import DROP, OR_TRUE, ev, insert_events, tenant_client
+
+TENANT = "t_an_funnels"
+RANGE = {"date_from": "2026-01-05", "date_to": "2026-01-07"}
+EVENTS = [
+    # ordered, window 1 hour: the boundary is inclusive
+    ev("o1", "o_view", "2026-01-05T10:00:00"),
+    ev("o1", "o_buy", "2026-01-05T11:00:00"),  # exactly 3600 s: converts
+    ev("o2", "o_view", "2026-01-05T10:00:00"),
+    ev("o2", "o_buy", "2026-01-05T11:00:00.001"),  # 3600.001 s: too late
+    ev("o3", "o_view", "2026-01-05T10:00:00"),
+    ev("o3", "o_scroll", "2026-01-05T10:10:00"),  # other events may come between
+    ev("o3", "o_buy", "2026-01-05T10:30:00"),  # 1800 s
+    # strict: an unrelated event breaks the funnel
+    ev("s1", "s_view", "2026-01-05T10:00:00"),
+    ev("s1", "s_cart", "2026-01-05T10:01:00"),
+    ev("s1", "s_buy", "2026-01-05T10:02:00"),  # back to back: step 2
+    ev("s2", "s_view", "2026-01-05T10:00:00"),
+    ev("s2", "s_scroll", "2026-01-05T10:01:00"),  # breaks right after view: step 0
+    ev("s2", "s_cart", "2026-01-05T10:02:00"),
+    ev("s2", "s_buy", "2026-01-05T10:03:00"),
+    ev("s3", "s_view", "2026-01-05T10:00:00"),
+    ev("s3", "s_cart", "2026-01-05T10:01:00"),
+    ev("s3", "s_scroll", "2026-01-05T10:02:00"),  # breaks after cart: step 1
+    ev("s3", "s_buy", "2026-01-05T10:03:00"),
+    # unordered, window 1 day
+    ev("u1", "u_c", "2026-01-05T10:00:00"),  # reverse order still completes all 3
+    ev("u1", "u_b", "2026-01-05T10:05:00"),  # 300 s
+    ev("u1", "u_a", "2026-01-05T10:20:00"),  # 900 s
+    ev("u2", "u_b", "2026-01-05T10:00:00"),
+    ev("u2", "u_b", "2026-01-05T10:01:00"),  # the same step twice is still 1 step
+    ev("u3", "u_a", "2026-01-05T10:00:00"),
+    ev("u3", "u_c", "2026-01-07T10:00:00"),  # 2 days later: outside the window
+    # exclusion refund between view (0) and buy (1), window 14 days
+    ev("x1", "x_view", "2026-01-05T10:00:00"),
+    ev("x1", "x_refund", "2026-01-05T10:10:00"),  # between view and buy: x1 removed
+    ev("x1", "x_buy", "2026-01-05T10:20:00"),
+    ev("x2", "x_view", "2026-01-05T10:00:00"),
+    ev("x2", "x_buy", "2026-01-05T10:20:00"),
+    ev("x2", "x_refund", "2026-01-05T10:30:00"),  # after buy: harmless, 1200 s
+    ev("x3", "x_view", "2026-01-05T10:00:00"),
+    ev("x3", "x_refund", "2026-01-05T10:10:00"),  # never bought: attempt not excluded
+    ev("x4", "x_view", "2026-01-05T10:00:00"),
+    ev("x4", "x_refund", "2026-01-05T10:10:00"),  # excluded attempt on Jan 5 ...
+    ev("x4", "x_buy", "2026-01-05T10:20:00"),
+    ev("x4", "x_view", "2026-01-06T10:00:00"),  # ... so the clean one on Jan 6
+    ev("x4", "x_buy", "2026-01-06T10:05:00"),  # does not save x4 over the range
+    # breakdown by the step-0 event's browser
+    ev("b1", "b_a", "2026-01-05T10:00:00", props={"browser": "chrome"}),
+    ev("b1", "b_b", "2026-01-05T10:10:00", props={"browser": "chrome"}),  # chrome: 600 s
+    ev("b2", "b_a", "2026-01-05T10:00:00", props={"browser": "chrome"}),  # chrome: step 0
+    ev("b3", "b_a", "2026-01-05T10:00:00", props={"browser": "firefox"}),
+    ev("b3", "b_b", "2026-01-05T10:05:00", props={"browser": "firefox"}),  # firefox: 300 s
+    ev("b3", "b_a", "2026-01-05T11:00:00", props={"browser": "chrome"}),
+    ev("b3", "b_b", "2026-01-05T11:30:00", props={"browser": "safari"}),  # chrome: 1800 s
+    ev("b4", "b_a", "2026-01-05T10:00:00", props={"browser": "safari"}),  # safari: step 0
+    ev("b5", "b_a", "2026-01-05T10:00:00", props={"browser": "edge"}),  # edge: step 0
+    # entry must be in the range, later steps may fall after it (window 7 days)
+    ev("q1", "e_a", "2026-01-04T23:59:59.999"),  # before date_from: never enters
+    ev("q1", "e_b", "2026-01-05T01:00:00"),
+    ev("q1", "e_c", "2026-01-05T02:00:00"),
+    ev("q2", "e_a", "2026-01-07T23:00:00"),  # last hour of date_to: enters
+    ev("q2", "e_b", "2026-01-08T01:00:00"),  # after date_to: still counts, 7200 s
+    ev("q2", "e_c", "2026-01-09T00:00:00"),  # 82800 s
+    ev("q3", "e_a", "2026-01-08T00:00:00"),  # the exclusive end: never enters
+    ev("q4", "e_a", "2026-01-05T00:00:00"),  # the inclusive start: enters
+    # a repeated name needs two distinct events
+    ev("r1", "r_pv", "2026-01-05T10:00:00"),  # one event cannot fill both steps
+    ev("r1", "r_su", "2026-01-05T10:05:00"),  # r1 stays at step 0
+    ev("r2", "r_pv", "2026-01-05T10:00:00"),
+    ev("r2", "r_pv", "2026-01-05T10:01:00"),  # step 1 after 60 s
+    ev("r2", "r_su", "2026-01-05T10:02:00"),  # step 2 after 60 s
+    ev("r3", "r_pv", "2026-01-05T10:00:00", event_id="yy1"),
+    ev("r3", "r_pv", "2026-01-05T10:00:00", event_id="yy2"),  # same instant: 0 s
+    ev("r3", "r_su", "2026-01-05T10:03:00"),  # 180 s
+    # equal timestamps are ordered by event_id
+    ev("t1", "t_a", "2026-01-05T10:00:00", event_id="zz2"),
+    ev("t1", "t_b", "2026-01-05T10:00:00", event_id="zz1"),  # b sorts before a: no step 1
+    ev("t2", "t_b", "2026-01-05T10:00:00", event_id="zz4"),
+    ev("t2", "t_a", "2026-01-05T10:00:00", event_id="zz3"),  # a then b: 0 s
+]
+
+
+@pytest.fixture(scope="module")
+def client(clickhouse, server_url, api_context) -> Iterator[httpx.Client]:
+    insert_events(clickhouse, TENANT, EVENTS)
+    with tenant_client(server_url, api_context, TENANT) as c:
+        yield c
+
+
+def _funnel(client: httpx.Client, **body) -> dict:
+    response = client.post("/analytics/funnels", json={**RANGE, **body})
+    assert response.status_code == 200, response.text
+    return response.json()["data"]
+
+
+def _single(client: httpx.Client, **body) -> list[dict]:
+    [group] = _funnel(client, **body)["results"]
+    assert group["breakdown_value"] is None
+    return group["steps"]
+
+
+def _persons(steps: list[dict]) -> list[int]:
+    return [s["persons"] for s in steps]
+
+
+def _avg(steps: list[dict]) -> list[float | None]:
+    return [s["avg_seconds_from_previous"] for s in steps]
+
+
+def test_ordered_window_boundary_is_inclusive(client) -> None:
+    steps = _single(client, steps=["o_view", "o_buy"], window=1, window_unit="hour")
+    assert _persons(steps) == [3, 2]  # o1 (3600 s) and o3 (1800 s)
+    assert _avg(steps) == [None, 2700.0]
+    assert steps[1]["median_seconds_from_previous"] == 2700.0
+    assert steps[1]["conversion_from_first"] == pytest.approx(2 / 3)
+    # one minute less and o1 drops out too
+    assert _persons(_single(client, steps=["o_view", "o_buy"], window=59,
+                            window_unit="minute")) == [3, 1]
+
+
+def test_strict_funnel_is_broken_by_an_unrelated_event(client) -> None:
+    strict = _single(client, steps=["s_view", "s_cart", "s_buy"], order="strict")
+    assert _persons(strict) == [3, 2, 1]
+    assert _avg(strict) == [None, 60.0, 60.0]
+    ordered = _single(client, steps=["s_view", "s_cart", "s_buy"], order="ordered")
+    assert _persons(ordered) == [3, 3, 3]
+    assert _avg(ordered) == [None, 80.0, 80.0]
+
+
+def test_unordered_funnel(client) -> None:
+    steps = _single(client, steps=["u_a", "u_b", "u_c"], order="unordered", window=1)
+    assert _persons(steps) == [3, 1, 1]
+    assert _avg(steps) == [None, 300.0, 900.0]
+
+
+def test_exclusion_removes_the_person(client) -> None:
+    exclusions = [{"event": "x_refund", "from_step": 0, "to_step": 1}]
+    steps = _single(client, steps=["x_view", "x_buy"], exclusions=exclusions)
+    assert _persons(steps) == [2, 1]  # x2 (converted) and x3
+    assert _avg(steps) == [None, 1200.0]
+    # x4's Jan 6 attempt alone is clean: a funnel of that day counts it
+    day = _single(client, steps=["x_view", "x_buy"], exclusions=exclusions,
+                  date_from="2026-01-06", date_to="2026-01-06")
+    assert _persons(day) == [1, 1] and _avg(day) == [None, 300.0]
+    # without the exclusion everyone who bought converts
+    assert _persons(_single(client, steps=["x_view", "x_buy"])) == [4, 3]
+
+
+def test_breakdown_with_limit_and_other(client) -> None:
+    data = _funnel(client, steps=["b_a", "b_b"], breakdown="browser")
+    groups = {g["breakdown_value"]: _persons(g["steps"]) for g in data["results"]}
+    assert groups == {"chrome": [3, 2], "edge": [1, 0], "firefox": [1, 1], "safari": [1, 0]}
+    assert list(groups) == ["chrome", "edge", "firefox", "safari"]  # persons, then value
+    limited = _funnel(client, steps=["b_a", "b_b"], breakdown="browser", breakdown_limit=2)
+    chrome, edge, other = limited["results"]
+    assert (chrome["breakdown_value"], edge["breakdown_value"]) == ("chrome", "edge")
+    assert _avg(chrome["steps"]) == [None, 1200.0]  # (600 + 1800) / 2
+    # Other = firefox + safari attempts: b3 (firefox, 300 s) and b4 as one group
+    assert (other["breakdown_value"], other["breakdown_other"]) == ("Other", True)
+    assert _persons(other["steps"]) == [2, 1] and _avg(other["steps"]) == [None, 300.0]
+
+
+def test_entry_must_be_in_range_but_later_steps_may_not(client) -> None:
+    steps = _single(client, steps=["e_a", "e_b", "e_c"], window=7)
+    assert _persons(steps) == [2, 1, 1]  # q2 and q4 enter; q2 converts after date_to
+    assert _avg(steps) == [None, 7200.0, 82800.0]
+    # strict: q2's steps are its very next events, so nothing changes
+    assert _persons(_single(client, steps=["e_a", "e_b", "e_c"], order="strict")) == [2, 1, 1]
+
+
+def test_repeated_name_needs_two_distinct_events(client) -> None:
+    steps = _single(client, steps=["r_pv", "r_pv", "r_su"])
+    assert _persons(steps) == [3, 2, 2]
+    assert _avg(steps) == [None, 30.0, 120.0]  # (60 + 0) / 2, (60 + 180) / 2
+
+
+def test_equal_timestamps_are_ordered_by_event_id(client) -> None:
+    steps = _single(client, steps=["t_a", "t_b"])
+    assert _persons(steps) == [2, 1] and _avg(steps) == [None, 0.0]
+
+
+def test_filters_apply_to_every_event(client) -> None:
+    # Only chrome events: b1 (600 s), b2, b3's second attempt (its b_b is safari: dropped)
+    steps = _single(client, steps=["b_a", "b_b"], filters=[
+        {"property": "browser", "operator": "eq", "value": "chrome"}])
+    assert _persons(steps) == [3, 1] and _avg(steps) == [None, 600.0]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"steps": ["a"] * 21}, "steps"),
+        ({"steps": ["a"]}, "steps"),
+        ({"steps": ["a", ""]}, "steps.1"),
+        ({"steps": ["a", "b"], "window": 0}, "window"),
+        ({"steps": ["a", "b"], "window_unit": "year"}, "window_unit"),
+        ({"steps": ["a", "b"], "order": "random"}, "order"),
+        ({"steps": ["a", "b"], "date_from": "2026-01-08"}, "date_to"),
+        ({"steps": ["a", "b"], "exclusions": [{"event": "x", "from_step": 0, "to_step": 2}]},
+         "exclusions"),
+        ({"steps": ["a", "b"], "exclusions": [{"event": "x", "from_step": 1, "to_step": 1}]},
+         "exclusions.0.to_step"),
+        ({"steps": ["a", "b"], "breakdown_limit": 501}, "breakdown_limit"),
+    ],
+)
+def test_bad_input_is_422_naming_the_field(client, body: dict, field: str) -> None:
+    response = client.post("/analytics/funnels", json={**RANGE, **body})
+    assert response.status_code == 422
+    assert field in [e["field"] for e in response.json()["errors"]]
+
+
+def test_injection_strings_are_values(client, clickhouse) -> None:
+    for text in (DROP, OR_TRUE):
+        data = _funnel(client, steps=[text, "o_buy"], exclusions=[
+            {"event": text, "from_step": 0, "to_step": 1}], breakdown=text,
+            filters=[{"property": text, "operator": "neq", "value": text}])
+        assert data["results"] == []  # nobody did an event of that name
+        strict = _funnel(client, steps=["o_view", text], order="strict", breakdown=text)
+        assert [_persons(g["steps"]) for g in strict["results"]] == [[3, 0]]
+    assert clickhouse.query("SELECT count() FROM raw_events WHERE tenant_id = {t:String}",
+                            parameters={"t": TENANT}).result_rows[0][0] == len(EVENTS)
+
+
+def test_other_tenants_never_see_these_rows(client, globex, acme) -> None:
+    body = {**RANGE, "steps": ["o_view", "o_buy"], "window": 1, "window_unit": "hour"}
+    assert _persons(_single(client, **body)) == [3, 2]
+    for other in (globex, acme):
+        response = other.post("/analytics/funnels", json=body)
+        assert response.status_code == 200
+        [group] = response.json()["data"]["results"]
+        assert _persons(group["steps"]) == [0, 0]
+        split = other.post("/analytics/funnels", json={**body, "breakdown": "browser"})
+        assert split.json()["data"]["results"] == []
+
+
+# --- agreement with the funnel mart on the demo data ------------------------------------
+
+ENTRY_DAY = (API_FIRST + timedelta(days=2)).isoformat()
+LAST_DAY = API_LAST.isoformat()
+
+
+def _body(funnel_id: str, day: str) -> dict:
+    spec = configured_funnels()[funnel_id]
+    return {"steps": spec["steps"], "window": spec["window"],
+            "window_unit": spec["window_unit"], "order": spec["order"],
+            "exclusions": spec.get("exclusions", []), "date_from": day, "date_to": day}
+
+
+@pytest.mark.parametrize("day", [ENTRY_DAY, LAST_DAY])
+@pytest.mark.parametrize("funnel_id", sorted(configured_funnels()))
+def test_a_single_entry_day_matches_the_funnel_mart(demo_pipeline, clickhouse, acme,
+                                                    funnel_id: str, day: str) -> None:
+    rows = clickhouse.query(
+        "SELECT persons, conversion_from_first, conversion_from_previous, "
+        "avg_seconds_from_previous, median_seconds_from_previous "
+        "FROM mart_funnel_conversions_daily WHERE tenant_id = 'acme' "
+        "AND funnel_id = {f:String} AND entry_date = {d:Date} ORDER BY step",
+        parameters={"f": funnel_id, "d": day}).result_rows
+    assert rows and rows[0][0] > 0
+    [group] = _funnel(acme, **_body(funnel_id, day))["results"]
+    adhoc = [(s["persons"], s["conversion_from_first"], s["conversion_from_previous"],
+              s["avg_seconds_from_previous"], s["median_seconds_from_previous"])
+             for s in group["steps"]]
+    assert adhoc == [pytest.approx(row) for row in rows]
+    # ... and the mart route serves the same day
+    mart = acme.get(f"/analytics/funnels/{funnel_id}",
+                    params={"date_from": day, "date_to": day}).json()["data"]
+    [mart_day] = mart["days"]
+    assert [s["persons"] for s in mart_day["steps"]] == [s["persons"] for s in group["steps"]]
+
+
+def test_breakdown_on_the_demo_data(demo_pipeline, acme) -> None:
+    body = {**_body("visit_to_purchase", ENTRY_DAY), "breakdown": "utm_source"}
+    [whole] = _funnel(acme, **_body("visit_to_purchase", ENTRY_DAY))["results"]
+    groups = _funnel(acme, **body)["results"]
+    values = [g["breakdown_value"] for g in groups]
+    assert set(values) <= {"google", "twitter", "linkedin", "reddit", "newsletter", "direct", ""}
+    entered = [g["steps"][0]["persons"] for g in groups]
+    assert entered == sorted(entered, reverse=True)
+    # a person counts under each value their attempts start with
+    assert sum(entered) >= whole["steps"][0]["persons"] > 0
+    limited = _funnel(acme, **body, breakdown_limit=2)["results"]
+    assert [g["breakdown_value"] for g in limited] == [*values[:2], "Other"]
+    assert limited[:2] == groups[:2]
+    assert max(entered[2:]) <= limited[2]["steps"][0]["persons"] <= sum(entered[2:])
