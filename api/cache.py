@@ -9,6 +9,10 @@ and the request is answered from ClickHouse. After an error the backend is skipp
 `BACKOFF_SECONDS`, so a dead Redis costs one failed connect per second, not per request.
 
 Single-flight: concurrent misses of the same key in this process share one computation.
+
+With Redis, a small in-process copy (L1) sits in front of it: keys carry the dataset
+versions, so an entry never goes stale before its TTL, and a hit on the same process
+costs no Redis round trip. (The versions themselves are still read per request.)
 """
 
 from __future__ import annotations
@@ -147,8 +151,9 @@ class ResponseCache:
     """Lookup, store and single-flight around a backend, failing open."""
 
     def __init__(self, backend: CacheBackend, metrics: ApiMetrics, ttl: int,
-                 guard: FailOpen | None = None) -> None:
+                 guard: FailOpen | None = None, local: MemoryBackend | None = None) -> None:
         self.backend = backend
+        self.local = local
         self.metrics = metrics
         self.ttl = ttl
         self.guard = guard or FailOpen(metrics)
@@ -156,16 +161,25 @@ class ResponseCache:
 
     async def get(self, key: str) -> CachedAnswer | None:
         """The stored answer, or None on a miss or a backend failure."""
+        if self.local is not None:
+            raw = await self.local.get(key)
+            if raw:
+                return CachedAnswer.decode(raw)
         if not self.guard.available:
             self.metrics.cache.labels("error").inc()
             return None
         raw = await self.guard.call(self.backend.get(key))
+        if raw and self.local is not None:
+            await self.local.set(key, raw, self.ttl)
         return CachedAnswer.decode(raw) if raw else None
 
     async def put(self, key: str, answer: CachedAnswer) -> None:
         """Store an answer (best effort)."""
+        raw = answer.encode()
+        if self.local is not None:
+            await self.local.set(key, raw, self.ttl)
         if self.guard.available:
-            await self.guard.call(self.backend.set(key, answer.encode(), self.ttl))
+            await self.guard.call(self.backend.set(key, raw, self.ttl))
 
     async def get_or_compute(
         self, key: str, compute: Callable[[], Awaitable[CachedAnswer]]

@@ -16,7 +16,9 @@ from api.store import TenantScope
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer sl_…`")
 
 
-def get_context(request: Request) -> ApiContext:
+# Dependencies are `async def`: FastAPI runs sync ones in the thread pool, a hop that
+# would cost more than the work they do on a cached request.
+async def get_context(request: Request) -> ApiContext:
     """The app's shared services."""
     return request.app.state.context
 
@@ -61,7 +63,7 @@ Ingester = Annotated[Principal, Depends(require("ingest"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 
 
-def tenant_scope(context: Context, principal: Reader) -> TenantScope:
+async def tenant_scope(context: Context, principal: Reader) -> TenantScope:
     """The query layer bound to the caller's tenant."""
     return context.store.scope(principal.tenant_id)
 

@@ -2,6 +2,13 @@
 
 `check` returns None when the request may pass, else the seconds until the window
 resets (the Retry-After value). Redis errors fail open: the request passes.
+
+Counting is pre-aggregated per process: a request adds to a local count, and the
+process adds its pending count to Redis (one INCRBY) every `SYNC_EVERY` requests or
+`SYNC_SECONDS`, learning the other processes' total at the same time. The decision uses
+the last known total plus the local pending count, so one process is exact, and N
+processes may overshoot by at most N × SYNC_EVERY requests per window — the price of not
+paying a Redis round trip on every request.
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ import redis.asyncio as aioredis
 from api.cache import FailOpen
 
 WINDOW_SECONDS = 60
+SYNC_EVERY = 20
+SYNC_SECONDS = 0.25
 
 
 class RateLimiter:
@@ -25,7 +34,8 @@ class RateLimiter:
         self.window_seconds = window_seconds
         self.redis = redis
         self.guard = guard
-        self._counts: dict[tuple[str, int], int] = {}
+        self._counts: dict[tuple[str, int], int] = {}  # not yet added to Redis
+        self._synced: dict[tuple[str, int], tuple[int, float]] = {}  # Redis total, when
 
     async def check(self, tenant_id: str) -> int | None:
         """None if allowed, else Retry-After seconds."""
@@ -34,18 +44,25 @@ class RateLimiter:
         now = time.time()
         window = int(now // self.window_seconds)
         retry_after = max(1, math.ceil((window + 1) * self.window_seconds - now))
-        count = None
-        if self.redis is not None and self.guard.available:
-            count = await self.guard.call(self._incr(f"sightline:ratelimit:{tenant_id}:{window}"))
-        if count is None:
-            if len(self._counts) > 10_000:
-                self._counts = {k: v for k, v in self._counts.items() if k[1] == window}
-            count = self._counts[(tenant_id, window)] = self._counts.get((tenant_id, window), 0) + 1
-        return retry_after if count > self.limit else None
+        key = (tenant_id, window)
+        if len(self._counts) > 10_000:
+            self._counts = {k: v for k, v in self._counts.items() if k[1] == window}
+            self._synced = {k: v for k, v in self._synced.items() if k[1] == window}
+        pending = self._counts[key] = self._counts.get(key, 0) + 1
+        known, synced_at = self._synced.get(key, (0, 0.0))
+        if self.redis is not None and self.guard.available and (
+                pending >= SYNC_EVERY or now - synced_at >= SYNC_SECONDS):
+            total = await self.guard.call(
+                self._add(f"sightline:ratelimit:{tenant_id}:{window}", pending))
+            if total is not None:
+                self._counts[key] = pending = 0
+                known = total
+                self._synced[key] = (total, now)
+        return retry_after if known + pending > self.limit else None
 
-    async def _incr(self, key: str) -> int:
+    async def _add(self, key: str, count: int) -> int:
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.incr(key)
+            pipe.incrby(key, count)
             pipe.expire(key, self.window_seconds + 5)
-            count, _ = await pipe.execute()
-        return int(count)
+            total, _ = await pipe.execute()
+        return int(total)
