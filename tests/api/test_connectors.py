@@ -83,7 +83,8 @@ def test_landing_connectors_count_this_tenants_files(status) -> None:
     assert landing["revenue"]["files"] == {"waiting": 2, "processed": 1, "failed": 1}
     assert landing["events"]["files"] == {"waiting": 1, "processed": 0, "failed": 0}
     assert landing["mentions"]["files"] == {"waiting": 0, "processed": 0, "failed": 0}
-    assert [c["webhook_secret"] for c in landing.values()] == [False, True, False]
+    assert {n: c["webhook_secret"] for n, c in landing.items()} == {
+        "revenue": False, "competitor_moves": False, "mentions": True, "events": False}
     assert landing["revenue"]["schema_versions"]["2"][-1] == "product"
 
 

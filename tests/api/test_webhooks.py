@@ -139,7 +139,8 @@ def test_unknown_connector_missing_secret_and_bad_json(client, secret, server_ur
     body = json.dumps(RECORDS[0]).encode()
     unknown = client.post("/webhooks/stripe", content=body,
                           headers=_signed(secret, body, "dlv-x"))
-    assert unknown.status_code == 404 and "revenue, mentions, events" in unknown.json()["detail"]
+    assert unknown.status_code == 404
+    assert "revenue, competitor_moves, mentions, events" in unknown.json()["detail"]
     no_secret = client.post("/webhooks/mentions", content=body,
                             headers=_signed(secret, body, "dlv-y"))
     assert no_secret.status_code == 403

@@ -90,7 +90,8 @@ def test_dbt_tests_arrive_as_passing_asset_checks(pipeline_run, instance) -> Non
 def _wargame_rows(clickhouse) -> list[tuple]:
     return clickhouse.query(
         "SELECT * EXCEPT (computed_at, result_json) FROM sim_wargame_results "
-        "WHERE tenant_id = 'acme' ORDER BY ALL").result_rows
+        "WHERE tenant_id = 'acme' AND as_of_date BETWEEN {a:Date} AND {b:Date} ORDER BY ALL",
+        parameters={"a": FIRST, "b": LAST}).result_rows
 
 
 def test_wargames_are_simulated_for_the_last_day_on_measured_shares(pipeline_run,
@@ -99,7 +100,8 @@ def test_wargames_are_simulated_for_the_last_day_on_measured_shares(pipeline_run
 
     rows = clickhouse.query(
         "SELECT scenario, as_of_date, baseline_source, simulations, our_share "
-        "FROM sim_wargame_results WHERE tenant_id = 'acme' ORDER BY scenario").result_rows
+        "FROM sim_wargame_results WHERE tenant_id = 'acme' AND as_of_date BETWEEN {a:Date} "
+        "AND {b:Date} ORDER BY scenario", parameters={"a": FIRST, "b": LAST}).result_rows
     assert sorted(r[0] for r in rows) == sorted(template_names())
     assert {r[1] for r in rows} == {LAST}  # one as-of day: the window's last
     assert {r[3] for r in rows} == {20_000}
