@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from api.schemas.common import FIRST_DAY, DateRange, Day, check_date_range
 from api.services.formulas import FormulaError, parse_formula
 
 EventName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -38,10 +39,6 @@ RetentionPeriod = Literal["day", "week", "month"]
 # Properties stored as numbers (raw_events.revenue); every other property is text.
 NUMERIC_PROPERTIES = frozenset({"revenue"})
 MAX_BUCKETS = 2000
-# Days a request may name: ClickHouse's Date starts in 1970, and the end leaves room for
-# a conversion window inside DateTime64.
-FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2100, 12, 31)
-Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 MAX_WINDOW_DAYS = 366
 MAX_SERIES = 20
 ANY_EVENT = "$any"
@@ -52,13 +49,6 @@ Scalar = str | int | float | bool
 
 def _utc_today() -> date:
     return datetime.now(UTC).date()
-
-
-def _check_range(value: date, info: ValidationInfo) -> date:
-    start = info.data.get("date_from")
-    if start is not None and value < start:
-        raise ValueError(f"date_to {value} is before date_from {start}")
-    return value
 
 
 def _number(value: Any) -> float:
@@ -205,7 +195,7 @@ class TrendsQuery(BaseModel):
         None, max_length=500, description="Arithmetic over series letters, numbers, "
         "+ - * / and parentheses, e.g. `A+2*B`; evaluated per bucket (x/0 = 0)")
 
-    _check_to = field_validator("date_to")(_check_range)
+    _check_to = field_validator("date_to")(check_date_range)
 
     @field_validator("interval")
     @classmethod
@@ -327,7 +317,7 @@ class FunnelQuery(BaseModel):
                                  f"less than the number of steps ({len(steps)})")
         return value
 
-    _check_to = field_validator("date_to")(_check_range)
+    _check_to = field_validator("date_to")(check_date_range)
 
 
 class FunnelStep(BaseModel):
@@ -429,22 +419,8 @@ class Retention(BaseModel):
 # --- GET /analytics/funnels/{funnel_id} and /analytics/cohorts (marts) -------------------
 
 
-class MartRange(BaseModel):
-    """An inclusive range of UTC days; either end may be open."""
-
-    model_config = _STRICT
-
-    date_from: Day | None = Field(None, description="First day (UTC, inclusive)",
-                                  examples=["2026-04-06"])
-    date_to: Day | None = Field(None, description="Last day (UTC, inclusive)",
-                                examples=["2026-04-12"])
-
-    @field_validator("date_to")
-    @classmethod
-    def _not_before(cls, value: date | None, info: ValidationInfo) -> date | None:
-        if value is None:
-            return None
-        return _check_range(value, info)
+# The mart routes' range: the shared one.
+MartRange = DateRange
 
 
 class CohortsQuery(MartRange):

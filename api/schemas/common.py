@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from datetime import date
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 T = TypeVar("T")
+
+# Days a request may name: ClickHouse's Date starts in 1970, and the end leaves room for
+# a conversion window inside DateTime64.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2100, 12, 31)
+Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+
+
+def check_date_range(value: date | None, info: ValidationInfo) -> date | None:
+    """Validator for `date_to`: raise unless it is on or after `date_from`."""
+    start = info.data.get("date_from")
+    if value is not None and start is not None and value < start:
+        raise ValueError(f"date_to {value} is before date_from {start}")
+    return value
+
+
+class DateRange(BaseModel):
+    """An inclusive range of UTC days; either end may be open (query parameters)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date_from: Day | None = Field(None, description="First day (UTC, inclusive)",
+                                  examples=["2026-04-06"])
+    date_to: Day | None = Field(None, description="Last day (UTC, inclusive)",
+                                examples=["2026-04-12"])
+
+    _check_to = field_validator("date_to")(check_date_range)
 
 
 class Meta(BaseModel):

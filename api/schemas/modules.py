@@ -8,7 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from api.schemas.social import DateRange, decode_cursor
+from api.schemas.common import DateRange
+from api.schemas.social import decode_cursor
 
 InsightSeverity = Literal["low", "medium", "high"]
 PulseMetric = Literal["sessions", "signups", "conversions", "revenue", "conversion_rate"]

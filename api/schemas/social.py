@@ -22,6 +22,8 @@ from pydantic import (
     field_validator,
 )
 
+from api.schemas.common import DateRange
+
 Platform = Literal["x", "reddit", "linkedin"]
 PLATFORMS: tuple[str, ...] = ("linkedin", "reddit", "x")  # sorted: a set
 SentimentLabel = Literal["positive", "neutral", "negative"]
@@ -70,25 +72,6 @@ def decode_cursor(cursor: str, size: int) -> list[Any]:
 def _platform_set(values: list[str]) -> list[str]:
     # a set, not a list: order and repeats must not change the answer or its cache key
     return sorted(set(values))
-
-
-class DateRange(BaseModel):
-    """An inclusive range of UTC days; either end may be open."""
-
-    model_config = _STRICT
-
-    date_from: date | None = Field(None, description="First day (UTC, inclusive)",
-                                   examples=["2026-04-06"])
-    date_to: date | None = Field(None, description="Last day (UTC, inclusive)",
-                                 examples=["2026-04-12"])
-
-    @field_validator("date_to")
-    @classmethod
-    def _not_before_from(cls, value: date | None, info: ValidationInfo) -> date | None:
-        start = info.data.get("date_from")
-        if value is not None and start is not None and value < start:
-            raise ValueError(f"date_to {value} is before date_from {start}")
-        return value
 
 
 # --- POST /social/analyze ---------------------------------------------------------------
