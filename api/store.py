@@ -15,6 +15,8 @@ applies the per-query limits (max_execution_time, max_rows_to_read).
 from __future__ import annotations
 
 import dataclasses
+import functools
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -26,10 +28,23 @@ import pyarrow as pa
 from clickhouse_connect.driver.client import Client
 
 from warehouse.clickhouse import open_clickhouse
+from warehouse.migrate import MIGRATIONS_DIR
 from warehouse.settings import Settings
 from warehouse.store_lock import StoreLockedError
 
 QueryObserver = Callable[[float], None]
+
+
+@functools.cache
+def migrated_tenant_tables() -> frozenset[str]:
+    """Tables with a `tenant_id` column in any migration file."""
+    tables = set()
+    for path in MIGRATIONS_DIR.glob("*.sql"):
+        for name, body in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)\s*\((.*?)\)\s*ENGINE",
+                                     path.read_text(), flags=re.S):
+            if re.search(r"^\s*tenant_id\s", body, flags=re.M):
+                tables.add(name)
+    return frozenset(tables)
 
 
 class StoreBusyError(RuntimeError):
@@ -127,12 +142,14 @@ class ServingStore:
             self._close_locked()
 
     def tenant_tables(self, client: Client) -> frozenset[str]:
-        """Tables of the current database that carry a `tenant_id` column (cached)."""
+        """Tables that carry a `tenant_id` column: every one the migrations define (even
+        those a later migration creates after the API started) and every one the
+        database holds now (read once)."""
         if self._tenant_tables is None:
             rows = client.query(
                 "SELECT DISTINCT table FROM system.columns "
                 "WHERE database = currentDatabase() AND name = 'tenant_id'").result_rows
-            self._tenant_tables = frozenset(r[0] for r in rows)
+            self._tenant_tables = migrated_tenant_tables() | {r[0] for r in rows}
         return self._tenant_tables
 
     @contextmanager
