@@ -17,9 +17,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from api.appdb import ApiKey, AppDatabase, utcnow
+from ingestion.landing.intake import TENANT_PATTERN
 
 SCOPES = ("read", "ingest", "admin")
-TENANT_PATTERN = r"^[a-z][a-z0-9_-]{0,62}$"
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,8 @@ def hash_key(key: str) -> str:
 
 
 def _check(tenant_id: str, scopes: list[str]) -> None:
-    import re
-
-    if not re.fullmatch(TENANT_PATTERN, tenant_id):
+    # One tenant-id rule for keys and the landing zone's tenant folders.
+    if not TENANT_PATTERN.fullmatch(tenant_id):
         raise ValueError(f"tenant {tenant_id!r} is not a valid id (lowercase letters, digits, "
                          "'-' or '_', starting with a letter)")
     unknown = sorted(set(scopes) - set(SCOPES))

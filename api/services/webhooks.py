@@ -33,9 +33,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api.appdb import AppDatabase, WebhookDelivery, WebhookSecret, utcnow
-from api.keys import TENANT_PATTERN
 from api.services.ingest import content_hash, jsonl, stamp
 from ingestion.landing.contracts import CONTRACTS, now_utc
+from ingestion.landing.intake import TENANT_PATTERN
 from ingestion.landing.writer import relative_name, write_landing_file
 
 TOLERANCE_SECONDS = 300
@@ -76,7 +76,7 @@ class WebhookResult:
 
 
 def _check_target(tenant_id: str, connector: str) -> None:
-    if not re.fullmatch(TENANT_PATTERN, tenant_id):
+    if not TENANT_PATTERN.fullmatch(tenant_id):
         raise ValueError(f"tenant {tenant_id!r} is not a valid id")
     if connector not in CONTRACTS:
         raise ValueError(f"unknown connector {connector!r}; webhooks land into one of "
