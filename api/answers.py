@@ -21,8 +21,9 @@ import anyio
 from fastapi import Request, Response
 from pydantic import BaseModel
 
-from api.cache import CachedAnswer, cache_key
+from api.cache import CachedAnswer, cache_key, canonical_json
 from api.context import ApiContext
+from api.hot_path import FINGERPRINT
 from api.keys import Principal
 from api.store import TenantScope
 
@@ -85,30 +86,53 @@ async def cached_answer(
     params: Any,
     datasets: Sequence[str],
     compute: Callable[[TenantScope], Any],
+    *,
+    scope: str = "read",
+    replayable: bool = True,
 ) -> Response:
     """Answer a read from the cache, computing `compute(scope)` on a miss.
 
     `datasets` are the tables/marts the answer reads: their versions enter the key.
+    `scope` is the API-key scope the route requires (the hot path checks it again).
+    `replayable=False` keeps the route off the hot path: pass it when `params` (or the
+    right to ask) depend on anything besides the request and the tenant, such as a row
+    of the app database.
     """
     tenant = principal.tenant_id
     versions = await context.versions.versions(tenant, datasets)
-    key = cache_key(tenant, route, _params(params), versions)
-    scope = context.store.scope(tenant)
+    params_json = canonical_json(_params(params))
+    key = cache_key(tenant, route, params_json, versions)
+    tenant_scope = context.store.scope(tenant)
 
     async def run() -> CachedAnswer:
         started = time.perf_counter()
-        data = dumps(await anyio.to_thread.run_sync(compute, scope))
+        data = dumps(await anyio.to_thread.run_sync(compute, tenant_scope))
         query_ms = (time.perf_counter() - started) * 1000
         digest = hashlib.sha256(data + dumps(versions)).hexdigest()[:40]
         return CachedAnswer(data, f'"{digest}"', datetime.now(UTC).isoformat(), query_ms)
 
     answer, hit = await context.cache.get_or_compute(key, run)
+    fingerprint = request.scope.get(FINGERPRINT)
+    if replayable and fingerprint is not None:  # the next identical request skips routing
+        context.replays.learn(fingerprint, route, params_json, datasets, scope,
+                              request.scope.get("route"))
+    return answer_response(answer, versions, hit=hit,
+                           if_none_match=request.headers.get("if-none-match"),
+                           max_age=context.settings.api.cache_ttl_seconds)
+
+
+def answer_response(answer: CachedAnswer, versions: Mapping[str, int], *, hit: bool,
+                    if_none_match: str | bytes | None, max_age: int) -> Response:
+    """The response for a cached or fresh answer: 200 `{data, meta}`, or 304 when
+    `if_none_match` carries its ETag."""
     headers = {
         "ETag": answer.etag,
-        "Cache-Control": f"private, max-age={context.settings.api.cache_ttl_seconds}",
+        "Cache-Control": f"private, max-age={max_age}",
         "Cache-Status": "sightline; hit" if hit else "sightline; fwd=miss; stored",
     }
-    if _etag_matches(request.headers.get("if-none-match"), answer.etag):
+    if isinstance(if_none_match, bytes):
+        if_none_match = if_none_match.decode("latin-1")
+    if _etag_matches(if_none_match, answer.etag):
         return Response(status_code=304, headers=headers)
     meta = dumps(_meta(versions, hit, answer.computed_at, answer.query_ms))
     body = b'{"data":' + answer.data + b',"meta":' + meta + b"}"

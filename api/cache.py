@@ -43,9 +43,11 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def cache_key(tenant_id: str, route: str, params: Any, versions: Mapping[str, int]) -> str:
-    """The cache key of one answer (see the module docstring)."""
-    material = "\n".join([KEY_PREFIX, tenant_id, route, canonical_json(params),
+def cache_key(tenant_id: str, route: str, params_json: str,
+              versions: Mapping[str, int]) -> str:
+    """The cache key of one answer (see the module docstring); `params_json` is the
+    `canonical_json` of the parameters."""
+    material = "\n".join([KEY_PREFIX, tenant_id, route, params_json,
                           canonical_json(dict(versions))])
     return KEY_PREFIX + hashlib.sha256(material.encode()).hexdigest()
 
@@ -171,6 +173,14 @@ class ResponseCache:
         raw = await self.guard.call(self.backend.get(key))
         if raw and self.local is not None:
             await self.local.set(key, raw, self.ttl)
+        return CachedAnswer.decode(raw) if raw else None
+
+    async def get_in_process(self, key: str) -> CachedAnswer | None:
+        """The answer held in this process (the L1, or the whole cache without Redis)."""
+        memory = self.local if self.local is not None else self.backend
+        if not isinstance(memory, MemoryBackend):
+            return None
+        raw = await memory.get(key)
         return CachedAnswer.decode(raw) if raw else None
 
     async def put(self, key: str, answer: CachedAnswer) -> None:

@@ -1,5 +1,5 @@
 """Everything a request may need, built once per app: settings, app database, key auth,
-serving store, cache, dataset versions, rate limiter, metrics."""
+serving store, cache, dataset versions, rate limiter, metrics, hot-path replays."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import redis.asyncio as aioredis
 
 from api.appdb import AppDatabase
 from api.cache import FailOpen, MemoryBackend, RedisBackend, ResponseCache, redis_client
+from api.hot_path import ReplayBook
 from api.keys import KeyAuthenticator
 from api.metrics import ApiMetrics
 from api.ratelimit import RateLimiter
@@ -33,11 +34,13 @@ class ApiContext:
     limiter: RateLimiter
     metrics: ApiMetrics
     redis: aioredis.Redis | None
+    replays: ReplayBook
 
     async def aclose(self) -> None:
         """Release the store, the database pool and the Redis connection."""
         self.store.close()
         self.db.dispose()
+        await self.versions.aclose()
         if self.redis is not None:
             await self.redis.aclose()
 
@@ -65,4 +68,5 @@ def build_context(settings: Settings) -> ApiContext:
         limiter=RateLimiter(settings.api.rate_limit_per_minute, redis, guard),
         metrics=metrics,
         redis=redis,
+        replays=ReplayBook(enabled=settings.api.hot_path),
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 from api import errors
 from api.context import ApiContext, build_context
+from api.hot_path import HotPathMiddleware
 from api.middleware import BodyLimitMiddleware, MetricsMiddleware
 from api.routers import system
 from api.schemas.common import PROBLEM_RESPONSES
@@ -49,6 +50,8 @@ def create_app(settings: Settings | None = None, context: ApiContext | None = No
     for router in _routers():
         api.include_router(router)
     app.include_router(api)
+    # Added first = innermost: metrics and body limits apply to hot-path answers too.
+    app.add_middleware(HotPathMiddleware, context=context)
     app.add_middleware(BodyLimitMiddleware, default_limit=settings.api.max_body_bytes,
                        upload_limit=settings.api.max_upload_bytes)
     app.add_middleware(MetricsMiddleware, metrics=context.metrics)

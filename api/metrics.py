@@ -23,6 +23,9 @@ class ApiMetrics:
         self.clickhouse = Histogram("sightline_clickhouse_query_seconds",
                                     "ClickHouse query time", buckets=LATENCY_BUCKETS,
                                     registry=self.registry)
+        self.hot_path = Counter("sightline_hot_path_answers_total",
+                                "Cached reads answered before routing (api/hot_path.py)",
+                                registry=self.registry)
         self.rate_limited = Counter("sightline_rate_limited_total", "Requests answered 429",
                                     registry=self.registry)
 

@@ -4,11 +4,11 @@
 resets (the Retry-After value). Redis errors fail open: the request passes.
 
 Counting is pre-aggregated per process: a request adds to a local count, and the
-process adds its pending count to Redis (one INCRBY) every `SYNC_EVERY` requests or
-`SYNC_SECONDS`, learning the other processes' total at the same time. The decision uses
-the last known total plus the local pending count, so one process is exact, and N
-processes may overshoot by at most N × SYNC_EVERY requests per window — the price of not
-paying a Redis round trip on every request.
+process adds its pending count to Redis (one INCRBY) once it reaches 1% of the limit
+(`SYNC_FRACTION`) or every `SYNC_SECONDS`, learning the other processes' total at the
+same time. The decision uses the last known total plus the local pending count, so one
+process is exact, and N processes may overshoot by about N% of the limit (plus what they
+admit within `SYNC_SECONDS`) — the price of not paying a Redis round trip per request.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import redis.asyncio as aioredis
 from api.cache import FailOpen
 
 WINDOW_SECONDS = 60
-SYNC_EVERY = 20
+SYNC_FRACTION = 0.01
 SYNC_SECONDS = 0.25
 
 
@@ -34,6 +34,7 @@ class RateLimiter:
         self.window_seconds = window_seconds
         self.redis = redis
         self.guard = guard
+        self.sync_every = max(1, int(limit * SYNC_FRACTION))
         self._counts: dict[tuple[str, int], int] = {}  # not yet added to Redis
         self._synced: dict[tuple[str, int], tuple[int, float]] = {}  # Redis total, when
 
@@ -51,7 +52,7 @@ class RateLimiter:
         pending = self._counts[key] = self._counts.get(key, 0) + 1
         known, synced_at = self._synced.get(key, (0, 0.0))
         if self.redis is not None and self.guard.available and (
-                pending >= SYNC_EVERY or now - synced_at >= SYNC_SECONDS):
+                pending >= self.sync_every or now - synced_at >= SYNC_SECONDS):
             total = await self.guard.call(
                 self._add(f"sightline:ratelimit:{tenant_id}:{window}", pending))
             if total is not None:

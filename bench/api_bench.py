@@ -531,14 +531,14 @@ def install_probe_routes(app, context, shared: dict) -> None:
 
     @app.get("/bench/components", include_in_schema=False)
     async def components() -> Response:
-        from api.cache import cache_key
+        from api.cache import cache_key, canonical_json
         from api.schemas.analytics import TrendsQuery
 
         calls, key, body = 2000, shared["key"], json.dumps(trend_body()).encode()
         query = TrendsQuery.model_validate_json(body)
         versions = await context.versions.versions(TENANT, ["raw_events"])
-        answer_key = cache_key(TENANT, "analytics.trends", query.model_dump(mode="json"),
-                               versions)
+        params_json = canonical_json(query.model_dump(mode="json"))
+        answer_key = cache_key(TENANT, "analytics.trends", params_json, versions)
         pieces = {
             "auth (context.auth.authenticate)": lambda: context.auth.authenticate(key),
             "redis_ping_round_trip": context.redis.ping,
@@ -549,8 +549,8 @@ def install_probe_routes(app, context, shared: dict) -> None:
             "body_parse_and_validate (TrendsQuery)":
                 lambda: TrendsQuery.model_validate_json(body),
             "cache_key (canonical JSON + sha256)":
-                lambda: cache_key(TENANT, "analytics.trends", query.model_dump(mode="json"),
-                                  versions),
+                lambda: cache_key(TENANT, "analytics.trends",
+                                  canonical_json(query.model_dump(mode="json")), versions),
             "cache_get_hit (context.cache.get)": lambda: context.cache.get(answer_key),
             "threadpool_hop (what FastAPI does for each sync dependency)":
                 lambda: anyio.to_thread.run_sync(lambda: None),
@@ -624,8 +624,9 @@ def cached_breakdown(port: int, trend_request: bytes, bare_request: bytes, share
 
 
 def cache_counts(context) -> dict[str, float]:
-    return {event: context.metrics.cache.labels(event)._value.get()
-            for event in ("hit", "miss", "error")}
+    counts = {event: context.metrics.cache.labels(event)._value.get()
+              for event in ("hit", "miss", "error")}
+    return {**counts, "hot_path": context.metrics.hot_path._value.get()}
 
 
 def machine(load_at_start: float) -> dict:
@@ -744,19 +745,27 @@ def measure(args, context, scope, client: Client, port: int, key: str, bare: dic
     for request in (bare_request, trend_request):  # warm both paths, unmeasured
         run_load("127.0.0.1", port, [request], duration=2, **load)
     before = cache_counts(context)
-    runs: dict[str, list] = {"bare": [], "trends": []}
-    order = ["bare", "trends", "trends", "bare"] * math.ceil(args.rounds / 2)
-    order = order[: 2 * args.rounds]
+    # "routed": the same cached request with the hot path off (every request routed
+    # through FastAPI's dependencies and validation), for comparison.
+    runs: dict[str, list] = {"bare": [], "trends": [], "routed": []}
+    order = ["bare", "trends", "routed", "routed", "trends", "bare"] * math.ceil(args.rounds / 2)
+    order = order[: 3 * args.rounds]
+    hot_path_answers = 0.0
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("load rounds", total=len(order))
         for name in order:
             request = bare_request if name == "bare" else trend_request
+            context.replays.enabled = name != "routed"
+            started_hot = context.metrics.hot_path._value.get()
             runs[name].append(run_load("127.0.0.1", port, [request], duration=args.duration,
                                        **load))
+            if name == "trends":
+                hot_path_answers += context.metrics.hot_path._value.get() - started_hot
             progress.advance(task)
+    context.replays.enabled = True
     after = cache_counts(context)
-    trend_loads, bare_loads = runs["trends"], runs["bare"]
-    for result in trend_loads + bare_loads:
+    trend_loads, bare_loads, routed_loads = runs["trends"], runs["bare"], runs["routed"]
+    for result in trend_loads + bare_loads + routed_loads:
         if set(result.statuses) != {"200"}:
             raise SystemExit(f"non-200 answers under load: {result.statuses}")
     if "cache-status: sightline; hit" not in trend_loads[0].sample_headers.lower():
@@ -774,11 +783,12 @@ def measure(args, context, scope, client: Client, port: int, key: str, bare: dic
                 "p99_ms": round(percentile(latencies, 0.99), 2),
                 "rounds": [r.figures() for r in results]}
 
-    cached, baseline = pooled(trend_loads), pooled(bare_loads)
+    cached, baseline, routed = pooled(trend_loads), pooled(bare_loads), pooled(routed_loads)
     ratio = cached["rps"] / baseline["rps"]
     console.print(f"cached trends: {cached['rps']:.0f} req/s, p50 {cached['p50_ms']:.2f} ms, "
                   f"p99 {cached['p99_ms']:.2f} ms; bare: {baseline['rps']:.0f} req/s "
-                  f"→ ratio {ratio:.2f}")
+                  f"→ ratio {ratio:.2f} (hot path off: {routed['rps']:.0f} req/s, "
+                  f"{routed['rps'] / baseline['rps']:.2f})")
     cached_figures = {
         "route": "POST /v1/analytics/trends",
         "request": trend_body(),
@@ -791,6 +801,12 @@ def measure(args, context, scope, client: Client, port: int, key: str, bare: dic
         "rps_ratio_to_bare": round(ratio, 3),
         "target_ratio_min": TARGET_CACHED_RATIO,
         "meets_target": ratio >= TARGET_CACHED_RATIO,
+        "hot_path_answers_during_load": int(hot_path_answers),
+        "routed": {
+            "what": "the same cached request with the hot path off (SIGHTLINE_API_HOT_PATH=0):"
+                    " routed through FastAPI, its dependencies and body validation",
+            **{k: routed[k] for k in ("rps", "p50_ms", "p99_ms", "requests")},
+            "rps_ratio_to_bare": round(routed["rps"] / baseline["rps"], 3)},
         "cache_hits_during_load": int(after["hit"] - before["hit"]),
         "cache_misses_during_load": int(after["miss"] - before["miss"]),
         "sample_cache_status": next(
@@ -800,7 +816,8 @@ def measure(args, context, scope, client: Client, port: int, key: str, bare: dic
                  "order": order, "generator": "bench/loadgen.py (closed loop, keep-alive, "
                  "raw HTTP/1.1 over loopback)",
                  "percentiles_over": "every request of every round of the route"},
-        "rounds": {"trends": cached["rounds"], "bare": baseline["rounds"]},
+        "rounds": {"trends": cached["rounds"], "bare": baseline["rounds"],
+                   "routed": routed["rounds"]},
     }
     if ratio < TARGET_CACHED_RATIO or args.always_profile:
         console.print("cached trends: time breakdown (components + cProfile) …")

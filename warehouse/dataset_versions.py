@@ -7,6 +7,7 @@ embedded-store pool, or the publish asset's single run), so read-then-append is 
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 
@@ -47,12 +48,18 @@ def all_versions(client: Client, tenant_id: str) -> dict[str, int]:
 
 
 def redis_versions_key(tenant_id: str) -> str:
-    """Redis hash holding `dataset -> version` for one tenant (the API reads it per request)."""
+    """Redis hash holding `dataset -> version` for one tenant (the API's copy of the record)."""
     return f"sightline:dataset_versions:{tenant_id}"
 
 
+# Every mirrored bump is also published here, so API processes that keep versions in
+# memory update them at once: `{"dataset": ..., "versions": {tenant: version}}`.
+VERSIONS_CHANNEL = "sightline:dataset_versions"
+
+
 def notify_versions(redis_url: str | None, dataset: str, versions: dict[str, int]) -> bool:
-    """Mirror freshly bumped versions into Redis so API caches miss on the next request.
+    """Mirror freshly bumped versions into Redis and announce them on `VERSIONS_CHANNEL`,
+    so API caches miss on the next request.
 
     ClickHouse stays the record; Redis is a fast copy. Returns False (and logs) when Redis
     is unset or unreachable: the API then falls back to reading ClickHouse.
@@ -66,6 +73,8 @@ def notify_versions(redis_url: str | None, dataset: str, versions: dict[str, int
         with client.pipeline(transaction=False) as pipe:
             for tenant_id, version in versions.items():
                 pipe.hset(redis_versions_key(tenant_id), dataset, version)
+            pipe.publish(VERSIONS_CHANNEL, json.dumps({"dataset": dataset,
+                                                       "versions": versions}))
             pipe.execute()
         client.close()
         return True

@@ -51,6 +51,7 @@ class ApiSettings:
     store_wait_seconds: float = 5.0
     store_idle_release_seconds: float = 2.0
     version_ttl_seconds: float = 1.0
+    hot_path: bool = True  # answer repeat cached reads before routing (api/hot_path.py)
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,8 @@ def _api_settings(env: Mapping[str, str]) -> ApiSettings:
                                           defaults.store_idle_release_seconds, float),
         version_ttl_seconds=number("SIGHTLINE_API_VERSION_TTL", defaults.version_ttl_seconds,
                                    float),
+        hot_path=env.get("SIGHTLINE_API_HOT_PATH", "1").strip().lower()
+        not in ("0", "false", "no", "off"),
     )
 
 

@@ -182,5 +182,7 @@ async def monitor_alerts(monitor_id: MonitorId, query: Annotated[MonitorAlertsQu
                                      monitor["timeframe_hours"], query)
         return {"monitor_id": monitor_id, **found}
 
+    # Not replayable: the parameters come from the monitor's row, which may change.
     return await cached_answer(request, context, principal, "social.monitor_alerts", params,
-                               ["mart_crisis_alerts", "mart_brand_sentiment_daily"], compute)
+                               ["mart_crisis_alerts", "mart_brand_sentiment_daily"], compute,
+                               replayable=False)

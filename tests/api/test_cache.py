@@ -1,6 +1,6 @@
 """The response cache, auth and limits, over a real server, real Redis and real chDB.
 
-A probe route (added to a private app) answers through `cached_answer` with one real
+A probe route (tests/api/probe.py) answers through `cached_answer` with one real
 ClickHouse query and counts how often it computed, so "served from cache" is observable.
 """
 
@@ -10,57 +10,16 @@ import asyncio
 import dataclasses
 import shutil
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from fastapi import APIRouter, Request
 
-from api.answers import cached_answer
-from api.context import build_context
-from api.deps import Context, Reader
 from api.keys import create_key
-from api.main import create_app
 from tests.api.conftest import _free_port, client_for, running_server
+from tests.api.probe import PROBE_DATASET, Probe, probe_app, wait_for_version
 from warehouse.dataset_versions import publish_versions
-
-PROBE_DATASET = "mart_cache_probe"
-
-
-class Probe:
-    """Counts computations of the probe route."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.lock = threading.Lock()
-        self.delay = 0.0
-
-
-def probe_app(settings, probe: Probe, **api_overrides):
-    """An app over `settings` with one cached probe route at GET /v1/probe."""
-    if api_overrides:
-        settings = dataclasses.replace(settings,
-                                       api=dataclasses.replace(settings.api, **api_overrides))
-    context = build_context(settings)
-    app = create_app(settings, context)
-    router = APIRouter()
-
-    @router.get("/v1/probe")
-    async def probe_route(request: Request, context: Context, principal: Reader, n: int = 1):
-        def compute(scope):
-            with probe.lock:
-                probe.calls += 1
-            time.sleep(probe.delay)
-            rows = scope.scalar("SELECT count() FROM numbers({n:UInt32})", {"n": n})
-            return {"n": n, "rows": int(rows)}
-
-        return await cached_answer(request, context, principal, "probe", {"n": n},
-                                   [PROBE_DATASET], compute)
-
-    app.include_router(router)
-    return app, context
 
 
 @pytest.fixture(scope="module")
@@ -106,13 +65,14 @@ def test_if_none_match_gets_304(probe_server, probe_key) -> None:
 
 def test_a_version_bump_makes_the_next_request_a_miss(probe_server, probe_key, clickhouse,
                                                       api_settings) -> None:
-    url, probe, _ = probe_server
+    url, probe, context = probe_server
     with client_for(url, probe_key) as client:
         first = client.get("/probe", params={"n": 13})
         assert client.get("/probe", params={"n": 13}).headers["Cache-Status"] == "sightline; hit"
         calls = probe.calls
         versions = publish_versions(clickhouse, api_settings.redis_url, PROBE_DATASET,
                                     {"t_cache": 5})
+        wait_for_version(context, "t_cache", PROBE_DATASET, versions["t_cache"])
         after = client.get("/probe", params={"n": 13})
     assert after.headers["Cache-Status"].startswith("sightline; fwd=miss")
     assert probe.calls == calls + 1
