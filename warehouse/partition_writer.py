@@ -4,7 +4,8 @@ A source's rows for one UTC day are inserted into a private staging table, then 
 (tenant, source, day) partition of the target is swapped in with one
 `REPLACE PARTITION` — or dropped with `DROP PARTITION` when the source produced nothing
 for that tenant. Readers see the old day or the new day, never half of one, and running
-the same day twice leaves exactly one copy.
+the same day twice leaves exactly one copy. Tables derived from a written day (the daily
+actives rollup of raw_events) are refreshed right after the swap.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from clickhouse_connect.driver.client import Client
 
 from ingestion.batch import SourceBatch
 from ingestion.schemas import RAW_TABLES
+from warehouse.daily_actives import refresh_daily_actives
 
 # Tables written per (tenant, source, UTC day) -> the column that decides the day.
 PARTITION_TIME_COLUMNS: dict[str, str] = {
@@ -27,6 +29,10 @@ PARTITION_TIME_COLUMNS: dict[str, str] = {
     "social_mentions_scored": "created_at",  # enrichment output, partitioned like its input
     "sim_wargame_results": "as_of_date",  # one simulation run per tenant and day
 }
+
+
+# Derived tables refreshed for (tenants, day) right after a table's partitions are swapped.
+DERIVED_REFRESHES = {"raw_events": (refresh_daily_actives,)}
 
 
 class PartitionMismatchError(ValueError):
@@ -106,6 +112,8 @@ def write_partition(
                 client.command(f"ALTER TABLE {table} DROP PARTITION {partition}")
     finally:
         client.command(f"DROP TABLE IF EXISTS {stage}")
+    for refresh in DERIVED_REFRESHES.get(table, ()):
+        refresh(client, list(tenants), day)
     return PartitionWrite(table, source, day, counts)
 
 

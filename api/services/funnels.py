@@ -9,6 +9,11 @@ enter and only between their first entry and their last entry plus the window, a
 the columns the engine reads. Person ids travel as `cityHash64(person_id)` (UInt64:
 cheaper to move and to encode than strings) and event names as an Arrow dictionary
 (LowCardinality). The engine then matches attempts, exclusions and conversion times.
+
+event_id, the tie-breaker between a person's events at the same timestamp, is not
+fetched at first: moving a million id strings costs more than the rest of the answer,
+and such ties are rare. When the engine meets one (`TiedEventsError`), the events of
+just the tied persons are fetched again with their event_ids and the engine runs again.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from warehouse.semantics.funnels import (
     FunnelExclusion,
     FunnelResult,
     FunnelSpec,
+    TiedEventsError,
     compute_funnel,
     funnel_event_names,
 )
@@ -49,9 +55,11 @@ def funnel_spec(query: FunnelQuery) -> FunnelSpec:
 
 
 def fetch_funnel_events(scope: TenantScope, spec: FunnelSpec, date_from: date, date_to: date,
-                        query: FunnelQuery | None = None) -> pa.Table:
+                        query: FunnelQuery | None = None, *, event_ids: bool = True,
+                        persons: list[int] | None = None) -> pa.Table:
     """The events the engine needs for `spec` over entry days [date_from, date_to], as
-    Arrow: person_id (UInt64 hash), event, timestamp, event_id (+ breakdown).
+    Arrow: person_id (UInt64 hash), event, timestamp, event_id unless `event_ids` is
+    False (+ breakdown); only of `persons` (hashes) when given.
 
     Only persons who enter (a step-0 event in the range; any step event for an unordered
     funnel) are read, and only their events from their first entry to their last entry
@@ -66,6 +74,8 @@ def fetch_funnel_events(scope: TenantScope, spec: FunnelSpec, date_from: date, d
     start_p = params.add(start, DT64)
     window_ms = params.add(spec.window_seconds * 1000, "Int64")
     filters = filters_sql(query.filters, params) if query is not None else "1"
+    if persons is not None:
+        filters += f" AND cityHash64(person_id) IN {params.add(persons, 'Array(UInt64)')}"
     names = events_sql(sorted(funnel_event_names(spec)), params)
     entry_names = spec.steps if spec.order == "unordered" else spec.steps[:1]
     entrants = (
@@ -74,8 +84,11 @@ def fetch_funnel_events(scope: TenantScope, spec: FunnelSpec, date_from: date, d
         f"WHERE tenant_id = {{tenant_id:String}} AND {events_sql(entry_names, params)} "
         f"AND timestamp >= {start_p} AND timestamp < {params.add(end, DT64)} "
         f"AND {filters} GROUP BY person")
-    columns = "cityHash64(person_id) AS person, event, timestamp, event_id"
-    outer = "person AS person_id, event, timestamp, event_id"
+    columns = "cityHash64(person_id) AS person, event, timestamp"
+    outer = "person AS person_id, event, timestamp"
+    if event_ids:
+        columns += ", event_id"
+        outer += ", event_id"
     if query is not None and query.breakdown is not None:
         columns += f", {string_expr(query.breakdown, params)} AS {BREAKDOWN_COLUMN}"
         outer += f", {BREAKDOWN_COLUMN}"
@@ -113,15 +126,33 @@ def _with_other(events: pa.Table, keep: list[str]) -> pa.Table:
     return events.set_column(index, BREAKDOWN_COLUMN, merged)
 
 
+def _with_event_ids(scope: TenantScope, spec: FunnelSpec, query: FunnelQuery,
+                    events: pa.Table, tied: list[int]) -> pa.Table:
+    """`events` with the rows of the `tied` persons fetched again with their event_ids
+    (the other rows get an empty event_id: none of them ties, so it is never read)."""
+    again = fetch_funnel_events(scope, spec, query.date_from, query.date_to, query,
+                                persons=tied)
+    rest = events.filter(pc.invert(pc.is_in(events["person_id"],
+                                            value_set=pa.array(tied, pa.uint64()))))
+    rest = rest.append_column("event_id", pa.repeat(pa.scalar("", pa.string()), rest.num_rows))
+    rest = rest.select(again.column_names)
+    return pa.concat_tables([rest, again.cast(rest.schema)])
+
+
 def compute_funnels(scope: TenantScope, query: FunnelQuery) -> dict[str, Any]:
     """Answer an ad-hoc funnel. Returns a dict shaped like `api.schemas.analytics.Funnel`:
     one group (breakdown_value None) without a breakdown, else the top `breakdown_limit`
     values by persons at step 0 and, when more exist, an 'Other' group computed over the
     rest (persons are counted once in it, not summed)."""
     spec = funnel_spec(query)
-    events = fetch_funnel_events(scope, spec, query.date_from, query.date_to, query)
+    events = fetch_funnel_events(scope, spec, query.date_from, query.date_to, query,
+                                 event_ids=False)
     breakdown = BREAKDOWN_COLUMN if query.breakdown is not None else None
-    results = compute_funnel(events, spec, query.date_from, query.date_to, breakdown)
+    try:
+        results = compute_funnel(events, spec, query.date_from, query.date_to, breakdown)
+    except TiedEventsError as tied:
+        events = _with_event_ids(scope, spec, query, events, tied.persons)
+        results = compute_funnel(events, spec, query.date_from, query.date_to, breakdown)
     if breakdown is not None and len(results) > query.breakdown_limit:
         keep = [r.group or "" for r in results[: query.breakdown_limit]]
         merged = compute_funnel(_with_other(events, keep), spec, query.date_from,

@@ -5,6 +5,11 @@ Persons are counted as `uniqExact(cityHash64(person_id))`: exact distinct counts
 64-bit hash, a few times faster than hashing strings per bucket (a collision between two
 of a tenant's person ids would merge them; at a million persons its chance is ~3e-8).
 
+Daily actives of one event (or `$any`) without filters or breakdown — the most common
+dashboard line — come from the daily actives rollup (`warehouse.daily_actives`) for the
+days it still describes, and from raw events for the others: the same numbers, without
+a distinct count over every event of the range.
+
 Trailing actives (weekly_active / monthly_active at an interval shorter than the
 window) use activity spans, as `fct_active_persons_daily` does: with a person's active
 units (days, or hours for the hour interval) sorted, active unit u counts toward
@@ -37,6 +42,13 @@ from api.services.filters import (
 )
 from api.services.formulas import parse_formula, series_letter
 from api.store import TenantScope
+from warehouse.daily_actives import (
+    ANY_EVENT,
+    FINGERPRINT_SQL,
+    PERSONS_SQL,
+    ROLLUP_SQL,
+    fresh_persons,
+)
 
 DT64 = "DateTime64(3, 'UTC')"
 OTHER_LABEL = "Other"
@@ -56,7 +68,6 @@ _AGGREGATES = {
     "p95": "quantileExactInclusive(0.95)({x})",
     "p99": "quantileExactInclusive(0.99)({x})",
 }
-PERSONS_SQL = "uniqExact(cityHash64(person_id))"
 _TRAILING_DAYS = {"weekly_active": 7, "monthly_active": 30}
 # Intervals at which weekly / monthly actives are trailing windows (else plain uniques).
 _SLIDING_INTERVALS = {"weekly_active": ("hour", "day"), "monthly_active": ("hour", "day", "week")}
@@ -168,6 +179,9 @@ def _bucketed(scope: TenantScope, query: TrendsQuery, series: TrendSeries, perio
     interval = query.interval
     if series.math in _SLIDING_INTERVALS and interval in _SLIDING_INTERVALS[series.math]:
         return _trailing_actives(scope, query, series, period, breakdown)
+    if (series.math == "dau" and interval == "day" and breakdown is None
+            and not series.filters and not query.filters):
+        return {None: _daily_actives(scope, query, series, period)}
     params = QueryParams()
     if series.math == "total":
         aggregate = "count()"
@@ -195,6 +209,31 @@ def _bucketed(scope: TenantScope, query: TrendsQuery, series: TrendSeries, perio
         values = out.setdefault(row.get("bk"), np.zeros(len(period.starts)))
         values[position] = float(row["value"])
     return out
+
+
+def _daily_actives(scope: TenantScope, query: TrendsQuery, series: TrendSeries,
+                   period: _Period) -> np.ndarray:
+    """Distinct persons per day: the rollup's days that match raw events, raw events
+    for the rest (see the module docstring)."""
+    days = [s.date() for s in period.starts]
+    bounds = {"day_from": days[0], "day_to": days[-1]}
+    fresh = fresh_persons(
+        scope.rows(FINGERPRINT_SQL, bounds),
+        scope.rows(ROLLUP_SQL, {**bounds, "events": sorted({ANY_EVENT, series.event})}),
+        series.event, days)
+    values = np.array([fresh.get(day, 0) for day in days], dtype=np.float64)
+    stale = [day for day in days if day not in fresh]
+    if stale:
+        params = QueryParams()
+        where = _series_where(query, series, params, period.start, period.end)
+        rows = scope.rows(
+            f"SELECT toDate(timestamp) AS day, {PERSONS_SQL} AS value FROM raw_events "
+            f"WHERE {where} AND toDate(timestamp) IN {params.add(stale, 'Array(Date)')} "
+            "GROUP BY day", params.values)
+        position = {day: i for i, day in enumerate(days)}
+        for row in rows:
+            values[position[row["day"]]] = float(row["value"])
+    return values
 
 
 def _trailing_actives(scope: TenantScope, query: TrendsQuery, series: TrendSeries,

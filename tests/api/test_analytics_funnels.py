@@ -14,7 +14,9 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from api.schemas.analytics import FunnelQuery
 from api.services.analytics_marts import configured_funnels
+from api.services.funnels import compute_funnels
 from tests.api.conftest import API_FIRST, API_LAST
 from tests.api.test_filters import DROP, OR_TRUE, ev, insert_events, tenant_client
 
@@ -196,6 +198,29 @@ def test_repeated_name_needs_two_distinct_events(client) -> None:
 def test_equal_timestamps_are_ordered_by_event_id(client) -> None:
     steps = _single(client, steps=["t_a", "t_b"])
     assert _persons(steps) == [2, 1] and _avg(steps) == [None, 0.0]
+
+
+def test_event_ids_are_fetched_again_only_for_tied_persons(client, api_context) -> None:
+    """The first read leaves event_id out; t1 and t2 tie, so only they are read again."""
+    scope = api_context.store.scope(TENANT)
+    reads: list[dict] = []
+    arrow = scope.arrow
+
+    def recording(sql, parameters=None, settings=None):
+        table = arrow(sql, parameters, settings=settings)
+        reads.append({"columns": table.column_names, "rows": table.num_rows,
+                      "persons": next((v for v in (parameters or {}).values()
+                                       if isinstance(v, list) and v
+                                       and isinstance(v[0], int)), None)})
+        return table
+
+    scope.arrow = recording
+    query = FunnelQuery.model_validate({**RANGE, "steps": ["t_a", "t_b"]})
+    steps = compute_funnels(scope, query)["results"][0]["steps"]
+    assert [s["persons"] for s in steps] == [2, 1]
+    assert [("event_id" in r["columns"], r["rows"]) for r in reads] == [(False, 4), (True, 4)]
+    hashes = scope.rows("SELECT cityHash64(arrayJoin(['t1', 't2'])) AS h")
+    assert sorted(reads[1]["persons"]) == sorted(int(r["h"]) for r in hashes)
 
 
 def test_filters_apply_to_every_event(client) -> None:

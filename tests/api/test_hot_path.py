@@ -71,7 +71,7 @@ def test_304_on_the_hot_path(hot) -> None:
 
 
 def test_keys_and_scopes_are_checked_on_the_hot_path(hot) -> None:
-    url, probe, context, key = hot
+    url, _, context, key = hot
     with client_for(url, key) as client:
         _learn(client, 23)
     revoked, info = create_key(context.db, TENANT, ["read"], "to revoke")

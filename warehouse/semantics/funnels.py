@@ -47,10 +47,16 @@ are reported as floats.
 
 Input
 -----
-`events` has the columns person_id (string), event (string), timestamp (timestamp of
-any unit, naive or tz-aware, read as UTC), event_id (string, unique, the tie-breaker)
-and, for a breakdown, the breakdown column. Rows may be unsorted and may fall outside
-the range; rows with a null person_id, event or timestamp are ignored.
+`events` has the columns person_id (string, or an integer code such as a hash),
+event (string, plain or dictionary-encoded), timestamp (timestamp of any unit, naive or
+tz-aware, read as UTC), event_id (string, unique, the tie-breaker) and, for a breakdown,
+the breakdown column. Rows may be unsorted and may fall outside the range; rows with a
+null person_id, event or timestamp are ignored.
+
+event_id may be left out, since it only orders a person's events that share a timestamp
+(rare with millisecond timestamps, and moving the strings costs more than the rest of
+the input). Without it the engine raises `TiedEventsError` naming the persons with such
+events; the caller then supplies their event_ids and runs again.
 """
 
 from __future__ import annotations
@@ -81,9 +87,18 @@ _US_PER_SECOND = 1_000_000
 _US_PER_DAY = 86_400 * _US_PER_SECOND
 _UNIT_TO_US = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": 1}
 _EPOCH = date(1970, 1, 1)
-_REQUIRED_COLUMNS = ("person_id", "event", "timestamp", "event_id")
+_REQUIRED_COLUMNS = ("person_id", "event", "timestamp")
 # Bounds the temporary (attempts x steps) matrices of the matchers.
 _CHUNK = 1 << 20
+
+
+class TiedEventsError(ValueError):
+    """Events of one person share a timestamp and no event_id column orders them."""
+
+    def __init__(self, persons: list) -> None:
+        super().__init__(f"{len(persons)} person(s) have events with equal timestamps: "
+                         "pass an event_id column to order them")
+        self.persons = persons  # person_id values, as given
 
 
 class FunnelExclusion(BaseModel):
@@ -287,8 +302,7 @@ def _prepare(
     window_us = min(spec.window_seconds * _US_PER_SECOND, 1 << 62)
 
     ts = _timestamps_us(events["timestamp"])
-    name = pc.fill_null(pc.index_in(events["event"], value_set=pa.array(names)), -1)
-    name = name.to_numpy().astype(np.int64)
+    name = _name_codes(events["event"], names)
     # Nothing before date_from can follow an entry, nothing after the last window can
     # be reached, and (not strict) other events never matter. Dropping a prefix/suffix
     # of a person's timeline keeps "the next event" of strict funnels intact.
@@ -298,26 +312,66 @@ def _prepare(
     for column in ("person_id", "event", "timestamp"):
         if events[column].null_count:
             keep &= events[column].is_valid().to_numpy(zero_copy_only=False)
-    rows = pa.array(np.flatnonzero(keep))
-    ts, name = ts[keep], name[keep]
-    person_ids = events["person_id"].take(rows).combine_chunks()
-    person = pc.dictionary_encode(person_ids).indices.to_numpy(zero_copy_only=False)
-    person = person.astype(np.int64)
-    order = _seq_order(person, ts, events["event_id"].take(rows))
+    wanted = [c for c in (*_REQUIRED_COLUMNS, "event_id", breakdown)
+              if c and c in events.column_names]
+    events = events.select(list(dict.fromkeys(wanted)))
+    if keep.all():  # the caller pruned already (the API does): no copies needed
+        kept = events
+    else:
+        kept = events.take(pa.array(np.flatnonzero(keep)))
+        ts, name = ts[keep], name[keep]
+    person_ids = kept["person_id"].combine_chunks()
+    person = _person_codes(person_ids)
+    event_id = kept["event_id"] if "event_id" in kept.column_names else None
+    order = _seq_order(person, ts, event_id, person_ids)
     return _Events(
         person=person[order],
         ts=ts[order],
         name=name[order],
         names=names,
         breakdown=(
-            events[breakdown].take(rows).take(pa.array(order)).combine_chunks()
-            if breakdown
-            else None
+            kept[breakdown].take(pa.array(order)).combine_chunks() if breakdown else None
         ),
         start_us=start_us,
         end_us=end_us,
         window_us=window_us,
     )
+
+
+def _name_codes(column: pa.ChunkedArray, names: list[str]) -> np.ndarray:
+    """Index of each event's name in `names` (int64), -1 for other names."""
+    value_set = pa.array(names, pa.string())
+    if not pa.types.is_dictionary(column.type):
+        return pc.fill_null(pc.index_in(column, value_set=value_set), -1).to_numpy().astype(
+            np.int64)
+    # Look the (few) dictionary values up once, then gather by the indices.
+    parts = []
+    for chunk in column.chunks:
+        lookup = pc.fill_null(pc.index_in(chunk.dictionary.cast(pa.string()),
+                                          value_set=value_set), -1)
+        codes = np.append(lookup.to_numpy().astype(np.int64), -1)  # -1 for null indices
+        indices = pc.fill_null(chunk.indices, len(lookup)).to_numpy()
+        parts.append(codes[indices])
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def _person_codes(person_ids: pa.Array) -> np.ndarray:
+    """Dense int64 codes (0..persons-1) of the person ids; nulls are dropped earlier."""
+    if pa.types.is_integer(person_ids.type) and person_ids.null_count == 0:
+        # A sort groups equal ids; faster than hashing 64-bit ids into a dictionary.
+        values = person_ids.to_numpy()
+        if values.size == 0:
+            return values.astype(np.int64)
+        order = np.argsort(values)
+        ordered = values[order]
+        starts = np.empty(values.size, dtype=bool)
+        starts[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+        codes = np.empty(values.size, dtype=np.int64)
+        codes[order] = np.cumsum(starts) - 1
+        return codes
+    encoded = pc.dictionary_encode(person_ids).indices.to_numpy(zero_copy_only=False)
+    return encoded.astype(np.int64)
 
 
 def _timestamps_us(column: pa.ChunkedArray) -> np.ndarray:
@@ -330,8 +384,10 @@ def _timestamps_us(column: pa.ChunkedArray) -> np.ndarray:
     return raw * _UNIT_TO_US[column.type.unit]
 
 
-def _seq_order(person: np.ndarray, ts: np.ndarray, event_id: pa.ChunkedArray) -> np.ndarray:
-    """Indexes sorting events by (person, timestamp, event_id)."""
+def _seq_order(person: np.ndarray, ts: np.ndarray, event_id: pa.ChunkedArray | None,
+               person_ids: pa.Array) -> np.ndarray:
+    """Indexes sorting events by (person, timestamp, event_id). Without event_id, ties
+    raise TiedEventsError naming their persons (from `person_ids`)."""
     if person.size == 0:
         return np.zeros(0, dtype=np.int64)
     offset = ts - ts.min()
@@ -354,6 +410,9 @@ def _seq_order(person: np.ndarray, ts: np.ndarray, event_id: pa.ChunkedArray) ->
     in_run[:-1] |= tied
     slots = np.flatnonzero(in_run)
     rows = order[slots]
+    if event_id is None:
+        tied = pc.unique(person_ids.take(pa.array(rows))).to_pylist()
+        raise TiedEventsError(tied)
     ties = pa.table(
         {
             "person": person[rows],

@@ -24,6 +24,7 @@ from warehouse.semantics import (
     compute_funnel_by_entry_day,
     funnel_event_names,
 )
+from warehouse.semantics.funnels import TiedEventsError
 
 DATE_FROM = date(2026, 1, 5)
 DATE_TO = date(2026, 1, 7)
@@ -366,6 +367,42 @@ def test_equal_timestamps_are_ordered_by_event_id() -> None:
     result = _single(events, spec)
     assert _persons(result) == [2, 1]
     assert _avg(result) == [None, 0.0]
+
+
+def test_without_event_id_ties_raise_naming_their_persons() -> None:
+    spec = _spec(["a", "b"])
+    events = _table([
+        ("p1", "a", "2026-01-05 10:00:00"),
+        ("p1", "b", "2026-01-05 10:00:00"),  # tie
+        ("p2", "a", "2026-01-05 10:00:00"),
+        ("p2", "b", "2026-01-05 10:00:01"),  # no tie
+        # A tie with a non-step event does not matter: an ordered funnel never reads x.
+        ("p3", "x", "2026-01-05 10:00:00"),
+        ("p3", "a", "2026-01-05 10:00:00"),
+    ])
+    with pytest.raises(TiedEventsError) as raised:
+        compute_funnel(events.drop_columns(["event_id"]), spec, DATE_FROM, DATE_TO)
+    assert raised.value.persons == ["p1"]
+    untied = events.filter(pc.not_equal(events["person_id"], "p1"))
+    assert _persons(_single(untied.drop_columns(["event_id"]), spec)) == \
+        _persons(_single(untied, spec)) == [2, 1]
+
+
+def test_integer_person_ids_and_dictionary_events_give_the_same_answer() -> None:
+    """The API passes person hashes (UInt64) and event names as an Arrow dictionary."""
+    rows = [("p1", "view", "2026-01-05 10:00:00"), ("p1", "buy", "2026-01-05 10:30:00"),
+            ("p2", "view", "2026-01-05 11:00:00"), ("p3", "buy", "2026-01-05 11:00:00"),
+            ("p3", "view", "2026-01-06 09:00:00"), ("p3", "buy", "2026-01-06 09:10:00")]
+    events = _table(rows)
+    codes = {"p1": 2**63 + 5, "p2": 7, "p3": 2**64 - 1}  # any 64-bit values
+    coded = events.set_column(
+        0, "person_id", pa.array([codes[p] for p in events["person_id"].to_pylist()],
+                                 pa.uint64()))
+    coded = coded.set_column(1, "event", pc.dictionary_encode(coded["event"]))
+    spec = _spec(["view", "buy"], window=1, window_unit="hour")
+    plain, fast = _single(events, spec), _single(coded, spec)
+    assert _persons(fast) == _persons(plain) == [3, 2]
+    assert _avg(fast) == _avg(plain) == [None, 1200.0]  # (1800 + 600) / 2
 
 
 def test_microsecond_timestamps_give_the_same_answer() -> None:
