@@ -4,12 +4,17 @@ Figures (issue: API), all in one run of one server process:
 - cached `POST /v1/analytics/trends` (dau, daily, 30 days; every measured request a cache
   hit): requests/s and p50/p99 latency under a closed-loop load (bench/loadgen.py, a
   wrk stand-in), and the requests/s ratio to a bare FastAPI route of the same app that
-  returns the same bytes (no auth, no cache) under the same load (target ≥ 0.6);
+  returns the same bytes (no auth, no cache) under the same load (target ≥ 0.6). Repeats
+  are answered by the hot path (api/hot_path.py); rounds with it switched off ("routed")
+  are measured too and reported beside it;
 - uncached ad-hoc funnel (4 steps, ordered, 7-day window, 7 entry days) over 10,000,000
   events / 1,000,000 persons: HTTP p50, and its ratio to ClickHouse's own `windowFunnel`
   for the same steps, run directly in the same process (target ≤ 2);
 - uncached daily trend (dau of every event, 30 days) over the same events: HTTP p50
-  (target ≤ 200 ms).
+  (target ≤ 200 ms). It is served by the daily actives rollup, which the bench refreshes
+  for every day after generating the data, as the partition writer does after each write
+  (its cost per day is recorded); the raw-events path is timed beside it and checked to
+  give the same numbers.
 Each uncached request differs from the others only in `breakdown_limit`, which a query
 without a breakdown ignores: a fresh cache key, the same work. Where the time goes
 (ClickHouse vs Python engine vs JSON vs HTTP/cache machinery) is measured by calling the
@@ -23,7 +28,7 @@ and reused when it is already there (first run: about a minute). The private Red
 in the server loop, and a cProfile of the loop under load next to one of the bare route.
 
 Run: `.venv/bin/python bench/api_bench.py [--events 10000000] [--persons 1000000]
-[--connections 8] [--workers 2] [--duration 10] [--rounds 2] [--runs 15]` (~3 minutes).
+[--connections 8] [--workers 2] [--duration 10] [--rounds 2] [--runs 15]` (~4 minutes).
 Other keys of api.json are kept. Wall-clock figures: other load on the machine lowers
 them (the 1-minute load average at the start and at each phase is recorded).
 """
@@ -441,7 +446,10 @@ def funnel_breakdown(scope, runs: int) -> dict:
     timed = timed_scope(scope)
     for _ in range(runs):
         started = time.perf_counter()
-        events = fetch_funnel_events(timed, spec, query.date_from, query.date_to, query)
+        # as the service reads them first: without event_id (fetched again only for
+        # persons whose events tie; the bench data has no ties)
+        events = fetch_funnel_events(timed, spec, query.date_from, query.date_to, query,
+                                     event_ids=False)
         fetched = time.perf_counter()
         compute_funnel(events, spec, query.date_from, query.date_to, None)
         fetch.append(fetched - started)
@@ -457,26 +465,12 @@ def funnel_breakdown(scope, runs: int) -> dict:
     profile.enable()
     compute_funnel(events, spec, query.date_from, query.date_to, None)
     profile.disable()
-    # The two pyarrow kernels the engine's _prepare runs over every fetched row (they
-    # show as one `compute.py(wrapper)` line in the profile), timed alone.
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    kernels = {}
-    for name, kernel in {
-        "pc.dictionary_encode(person_id)": lambda: pc.dictionary_encode(
-            events["person_id"].combine_chunks()),
-        "pc.index_in(event, step names)": lambda: pc.index_in(
-            events["event"], value_set=pa.array(sorted(set(FUNNEL_STEPS)))),
-    }.items():
-        seconds = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            kernel()
-            seconds.append(time.perf_counter() - started)
-        kernels[name] = round(p50(seconds) * 1000, 1)
     fetch_variants = sql_variants(scope, timed.last, {
-        "without_event_id_column": replacing(", event_id", ""),
+        "with_event_id_column (what the first read leaves out)": lambda sql: (
+            sql.replace("person AS person_id, event, timestamp FROM",
+                        "person AS person_id, event, timestamp, event_id FROM")
+            .replace("AS person, event, timestamp FROM", "AS person, event, timestamp, "
+                     "event_id FROM")),
         "rows_counted_only (same SQL under SELECT count(): no transfer)":
             lambda sql: f"SELECT count() FROM ({sql})",
     }, runs)
@@ -490,7 +484,6 @@ def funnel_breakdown(scope, runs: int) -> dict:
         "service_compute_funnels_p50_ms": round(p50(total) * 1000, 1),
         "fetch_sql_variants_p50_ms": fetch_variants,
         "engine_profile_top_own_time": top_functions(profile),
-        "engine_pyarrow_kernels_p50_ms": kernels,
     }
 
 
