@@ -12,7 +12,8 @@ Single-flight: concurrent misses of the same key in this process share one compu
 
 With Redis, a small in-process copy (L1) sits in front of it: keys carry the dataset
 versions, so an entry never goes stale before its TTL, and a hit on the same process
-costs no Redis round trip. (The versions themselves are still read per request.)
+costs no Redis round trip (the versions are kept in memory too: api/versions.py). The
+hot path (api/hot_path.py) answers from this in-process copy before routing.
 """
 
 from __future__ import annotations
