@@ -182,6 +182,13 @@ def _bucketed(scope: TenantScope, query: TrendsQuery, series: TrendSeries, perio
     if (series.math == "dau" and interval == "day" and breakdown is None
             and not series.filters and not query.filters):
         return {None: _daily_actives(scope, query, series, period)}
+    return _aggregated(scope, query, series, period, breakdown)
+
+
+def _aggregated(scope: TenantScope, query: TrendsQuery, series: TrendSeries, period: _Period,
+                breakdown: _Breakdown | None, only_days: list[date] | None = None,
+                ) -> dict[int | None, np.ndarray]:
+    """`_bucketed` as one aggregation over raw events (restricted to `only_days`)."""
     params = QueryParams()
     if series.math == "total":
         aggregate = "count()"
@@ -195,9 +202,11 @@ def _bucketed(scope: TenantScope, query: TrendsQuery, series: TrendSeries, perio
         aggregate = PERSONS_SQL
     key = _breakdown_key(breakdown, params)
     where = _series_where(query, series, params, period.start, period.end)
+    if only_days is not None:
+        where += f" AND toDate(timestamp) IN {params.add(only_days, 'Array(Date)')}"
     select_key = f", {key} AS bk" if key else ""
     rows = scope.rows(
-        f"SELECT {_BUCKET_SQL[interval]} AS bucket{select_key}, {aggregate} AS value "
+        f"SELECT {_BUCKET_SQL[query.interval]} AS bucket{select_key}, {aggregate} AS value "
         f"FROM raw_events WHERE {where} GROUP BY bucket{', bk' if key else ''}",
         params.values)
     index = {int(s.timestamp()): i for i, s in enumerate(period.starts)}
@@ -223,16 +232,9 @@ def _daily_actives(scope: TenantScope, query: TrendsQuery, series: TrendSeries,
         series.event, days)
     values = np.array([fresh.get(day, 0) for day in days], dtype=np.float64)
     stale = [day for day in days if day not in fresh]
-    if stale:
-        params = QueryParams()
-        where = _series_where(query, series, params, period.start, period.end)
-        rows = scope.rows(
-            f"SELECT toDate(timestamp) AS day, {PERSONS_SQL} AS value FROM raw_events "
-            f"WHERE {where} AND toDate(timestamp) IN {params.add(stale, 'Array(Date)')} "
-            "GROUP BY day", params.values)
-        position = {day: i for i, day in enumerate(days)}
-        for row in rows:
-            values[position[row["day"]]] = float(row["value"])
+    if stale:  # zero on the fresh days, so adding it fills in the stale ones
+        raw = _aggregated(scope, query, series, period, None, only_days=stale)
+        values += raw.get(None, np.zeros(len(days)))
     return values
 
 
