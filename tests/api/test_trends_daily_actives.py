@@ -13,27 +13,22 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pyarrow as pa
 import pytest
 
 from api.schemas.analytics import TrendsQuery
 from api.services.trends import compute_trends
-from ingestion.schemas import RAW_EVENTS
 from tests.api.test_filters import tenant_client
+from tests.raw_events import raw_events_table
 from warehouse.partition_writer import write_partition
 
 TENANT = "t_an_rollup"
 DAYS = {"date_from": "2026-02-16", "date_to": "2026-02-18"}
 
 
-def _events(rows: list[tuple[str, str, str]], source: str = "rollup-test") -> pa.Table:
-    return pa.Table.from_pylist(
-        [{"tenant_id": TENANT, "event_id": f"{source}-{at}-{person}", "event": event,
-          "person_id": person, "session_id": "s",
-          "timestamp": datetime.fromisoformat(at).replace(tzinfo=UTC), "properties": [],
-          "url": "", "referrer": "", "utm_source": "", "country": "", "device": "",
-          "revenue": None, "source": source, "ingested_at": datetime(2026, 3, 1, tzinfo=UTC)}
-         for person, event, at in rows], schema=RAW_EVENTS)
+def _events(rows: list[tuple[str, str, str]], source: str = "rollup-test"):
+    return raw_events_table(TENANT, source, [
+        (person, event, datetime.fromisoformat(at).replace(tzinfo=UTC))
+        for person, event, at in rows])
 
 
 class RecordingScope:

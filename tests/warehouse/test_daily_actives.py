@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pyarrow as pa
-
-from ingestion.schemas import RAW_EVENTS
+from tests.raw_events import raw_events_table as _events
 from warehouse.daily_actives import (
     ANY_EVENT,
     FINGERPRINT_SQL,
@@ -28,15 +26,6 @@ DAY = date(2026, 2, 17)
 
 def _at(hour: int, minute: int = 0) -> datetime:
     return datetime(DAY.year, DAY.month, DAY.day, hour, minute, tzinfo=UTC)
-
-
-def _events(tenant: str, source: str, rows: list[tuple[str, str, datetime]]) -> pa.Table:
-    return pa.Table.from_pylist(
-        [{"tenant_id": tenant, "event_id": f"{source}-{i}", "event": event, "person_id": person,
-          "session_id": "s", "timestamp": at, "properties": [], "url": "", "referrer": "",
-          "utm_source": "", "country": "", "device": "", "revenue": None, "source": source,
-          "ingested_at": at} for i, (person, event, at) in enumerate(rows)],
-        schema=RAW_EVENTS)
 
 
 def _newest(client, tenant: str) -> dict[str, tuple]:

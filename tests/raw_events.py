@@ -1,0 +1,24 @@
+"""Hand-made raw_events rows as an Arrow table of the landing schema (for tests that
+write through the partition writer)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pyarrow as pa
+
+from ingestion.schemas import RAW_EVENTS
+
+INGESTED_AT = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def raw_events_table(tenant: str, source: str,
+                     rows: list[tuple[str, str, datetime]]) -> pa.Table:
+    """One event per (person, event, UTC timestamp); event ids are `<source>-<index>`."""
+    return pa.Table.from_pylist(
+        [{"tenant_id": tenant, "event_id": f"{source}-{i}", "event": event,
+          "person_id": person, "session_id": "s", "timestamp": at, "properties": [],
+          "url": "", "referrer": "", "utm_source": "", "country": "", "device": "",
+          "revenue": None, "source": source, "ingested_at": INGESTED_AT}
+         for i, (person, event, at) in enumerate(rows)],
+        schema=RAW_EVENTS)
