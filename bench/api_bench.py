@@ -437,24 +437,24 @@ def funnel_breakdown(scope, runs: int) -> dict:
     """Where an uncached funnel's time goes, by calling the service pieces directly."""
     from api.answers import dumps
     from api.schemas.analytics import FunnelQuery
-    from api.services.funnels import compute_funnels, fetch_funnel_events, funnel_spec
+    from api.services.funnel_events import fetch_funnel_events
+    from api.services.funnels import compute_funnels, funnel_spec
     from warehouse.semantics.funnels import compute_funnel
 
     query = FunnelQuery.model_validate(funnel_body())
     spec = funnel_spec(query)
-    fetch, engine, encode, total, rows = [], [], [], [], 0
+    fetch, engine, encode, total = [], [], [], []
     timed = timed_scope(scope)
     for _ in range(runs):
         started = time.perf_counter()
-        # as the service reads them first: without event_id (fetched again only for
-        # persons whose events tie; the bench data has no ties)
-        events = fetch_funnel_events(timed, spec, query.date_from, query.date_to, query,
-                                     event_ids=False)
+        # as the service reads them first: without event_id (read again only for persons
+        # whose events tie; the bench data has no ties)
+        read = fetch_funnel_events(timed, spec, query.date_from, query.date_to, query)
         fetched = time.perf_counter()
-        compute_funnel(events, spec, query.date_from, query.date_to, None)
+        compute_funnel(read.events, spec, query.date_from, query.date_to, None,
+                       read.step0_only)
         fetch.append(fetched - started)
         engine.append(time.perf_counter() - fetched)
-        rows = events.num_rows
         started = time.perf_counter()
         result = compute_funnels(scope, query)
         computed = time.perf_counter()
@@ -463,21 +463,18 @@ def funnel_breakdown(scope, runs: int) -> dict:
         total.append(computed - started)
     profile = cProfile.Profile()
     profile.enable()
-    compute_funnel(events, spec, query.date_from, query.date_to, None)
+    compute_funnel(read.events, spec, query.date_from, query.date_to, None, read.step0_only)
     profile.disable()
     fetch_variants = sql_variants(scope, timed.last, {
-        "with_event_id_column (what the first read leaves out)": lambda sql: (
-            sql.replace("person AS person_id, event, timestamp FROM",
-                        "person AS person_id, event, timestamp, event_id FROM")
-            .replace("AS person, event, timestamp FROM", "AS person, event, timestamp, "
-                     "event_id FROM")),
-        "rows_counted_only (same SQL under SELECT count(): no transfer)":
-            lambda sql: f"SELECT count() FROM ({sql})",
+        "sizes_only (same SQL, only the count and array lengths transferred)":
+            lambda sql: f"SELECT step0_only, length(persons), length(events) FROM ({sql})",
     }, runs)
     return {
         "runs": runs,
-        "rows_fetched": rows,
-        "arrow_bytes_fetched": events.nbytes,
+        "entrants_counted_in_clickhouse_step0_only": read.step0_only,
+        "entrants_read": len(set(read.events["person_id"].to_pylist())),
+        "rows_fetched": read.events.num_rows,
+        "arrow_bytes_unpacked": read.events.nbytes,
         "clickhouse_fetch_to_arrow_p50_ms": round(p50(fetch) * 1000, 1),
         "python_engine_p50_ms": round(p50(engine) * 1000, 1),
         "json_encode_p50_ms": round(p50(encode) * 1000, 2),

@@ -15,8 +15,10 @@ import httpx
 import pytest
 
 from api.schemas.analytics import FunnelQuery
+from api.services import funnels as funnels_service
 from api.services.analytics_marts import configured_funnels
-from api.services.funnels import compute_funnels
+from api.services.funnel_events import FunnelEvents, fetch_funnel_events
+from api.services.funnels import compute_funnels, funnel_spec
 from tests.api.conftest import API_FIRST, API_LAST
 from tests.api.test_filters import DROP, OR_TRUE, ev, insert_events, tenant_client
 
@@ -200,27 +202,52 @@ def test_equal_timestamps_are_ordered_by_event_id(client) -> None:
     assert _persons(steps) == [2, 1] and _avg(steps) == [None, 0.0]
 
 
-def test_event_ids_are_fetched_again_only_for_tied_persons(client, api_context) -> None:
+def test_event_ids_are_fetched_again_only_for_tied_persons(client, api_context,
+                                                          monkeypatch) -> None:
     """The first read leaves event_id out; t1 and t2 tie, so only they are read again."""
     scope = api_context.store.scope(TENANT)
     reads: list[dict] = []
-    arrow = scope.arrow
 
-    def recording(sql, parameters=None, settings=None):
-        table = arrow(sql, parameters, settings=settings)
-        reads.append({"columns": table.column_names, "rows": table.num_rows,
-                      "persons": next((v for v in (parameters or {}).values()
-                                       if isinstance(v, list) and v
-                                       and isinstance(v[0], int)), None)})
-        return table
+    def recording(*args, **kwargs) -> FunnelEvents:
+        fetched = fetch_funnel_events(*args, **kwargs)
+        reads.append({"persons": kwargs.get("persons"), "rows": fetched.events.num_rows,
+                      "event_id": "event_id" in fetched.events.column_names})
+        return fetched
 
-    scope.arrow = recording
+    monkeypatch.setattr(funnels_service, "fetch_funnel_events", recording)
     query = FunnelQuery.model_validate({**RANGE, "steps": ["t_a", "t_b"]})
     steps = compute_funnels(scope, query)["results"][0]["steps"]
     assert [s["persons"] for s in steps] == [2, 1]
-    assert [("event_id" in r["columns"], r["rows"]) for r in reads] == [(False, 4), (True, 4)]
+    assert [(r["event_id"], r["rows"]) for r in reads] == [(False, 4), (True, 4)]
     hashes = scope.rows("SELECT cityHash64(arrayJoin(['t1', 't2'])) AS h")
     assert sorted(reads[1]["persons"]) == sorted(int(r["h"]) for r in hashes)
+
+
+@pytest.mark.parametrize(("body", "step0_only", "rows"), [
+    # x3 only views (and a refund): counted; x1 3 events, x2 3, x4 5 come back
+    ({"steps": ["x_view", "x_buy"], "exclusions": [
+        {"event": "x_refund", "from_step": 0, "to_step": 1}]}, 1, 11),
+    # q2 and q4 enter; q4 has no e_b: counted; q2's 3 events come back (q3's e_a at the
+    # exclusive end is not read: a step-0 name past the entry days cannot matter)
+    ({"steps": ["e_a", "e_b", "e_c"], "window": 7}, 1, 3),
+    # strict reads every event of q2 (only its 3 here); q4 is still counted
+    ({"steps": ["e_a", "e_b", "e_c"], "window": 7, "order": "strict"}, 1, 3),
+    # unordered: u2 has one step name only (u_b twice): counted; u1 3 + u3 2 come back
+    ({"steps": ["u_a", "u_b", "u_c"], "window": 1, "order": "unordered"}, 1, 5),
+    # the step-0 name comes again: every entrant's events (r1 2, r2 3, r3 3)
+    ({"steps": ["r_pv", "r_pv", "r_su"]}, 0, 8),
+    # a breakdown needs each entrant's step-0 values: b1 2, b2 1, b3 4, b4 1, b5 1
+    ({"steps": ["b_a", "b_b"], "breakdown": "browser"}, 0, 9),
+])
+def test_entrants_who_cannot_pass_step_0_are_counted_not_read(
+        client, api_context, body: dict, step0_only: int, rows: int) -> None:
+    scope = api_context.store.scope(TENANT)
+    query = FunnelQuery.model_validate({**RANGE, **body})
+    fetched = fetch_funnel_events(scope, funnel_spec(query), query.date_from, query.date_to,
+                                  query)
+    assert (fetched.step0_only, fetched.events.num_rows) == (step0_only, rows)
+    persons = fetched.events["person_id"].to_numpy()
+    assert (persons[1:] >= persons[:-1]).all()  # sorted for the engine
 
 
 def test_filters_apply_to_every_event(client) -> None:

@@ -198,20 +198,28 @@ def compute_funnel(
     date_from: date,
     date_to: date,
     breakdown: str | None = None,
+    step0_only: int = 0,
 ) -> list[FunnelResult]:
     """Compute `spec` over attempts starting in [date_from, date_to] (UTC, whole days).
+
+    `step0_only` counts persons who enter and surely reach no further step, and whose
+    events are left out of `events` (a caller that counted them where the events live,
+    as the API does); they are added to step 0. Only without a breakdown.
 
     Returns one FunnelResult with group None when `breakdown` is None (all zeros when
     nobody entered), else one per breakdown value of the attempts' step-0 events, sorted
     by persons at step 0 descending then value (empty when nobody entered).
-    Raises ValueError when a column is missing, timestamp is not a timestamp column, or
-    date_from is after date_to.
+    Raises ValueError when a column is missing, timestamp is not a timestamp column,
+    date_from is after date_to, or step0_only is given with a breakdown.
     """
+    if step0_only and breakdown is not None:
+        raise ValueError("step0_only persons have no breakdown value: pass their events")
     prepared = _prepare(events, spec, date_from, date_to, breakdown)
     attempts = _attempts(prepared, spec)
     if breakdown is None:
         groups = np.zeros(attempts.start.size, dtype=np.int64)
         stats = _aggregate(prepared, spec, attempts, groups, 1)
+        stats.persons[0, 0] += step0_only
         return [_result(spec, stats, 0, None)]
     if attempts.start.size == 0:
         return []
@@ -363,6 +371,11 @@ def _person_codes(person_ids: pa.Array) -> tuple[np.ndarray, np.ndarray | None]:
         values = person_ids.to_numpy()
         if values.size == 0:
             return values.astype(np.int64), None
+        if np.all(values[1:] >= values[:-1]):  # already sorted (the API sends them so)
+            starts = np.empty(values.size, dtype=np.int64)
+            starts[0] = 0
+            np.not_equal(values[1:], values[:-1], out=starts[1:])
+            return np.cumsum(starts), np.arange(values.size)
         grouped = np.argsort(values)
         ordered = values[grouped]
         starts = np.empty(values.size, dtype=bool)

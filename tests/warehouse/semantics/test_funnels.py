@@ -405,6 +405,42 @@ def test_integer_person_ids_and_dictionary_events_give_the_same_answer() -> None
     assert _avg(fast) == _avg(plain) == [None, 1200.0]  # (1800 + 600) / 2
 
 
+def test_sorted_integer_person_ids_give_the_same_answer() -> None:
+    """The API sends person hashes sorted, so the engine codes them without a sort."""
+    rows = [("p1", "view", "2026-01-05 10:00:00"), ("p1", "buy", "2026-01-05 10:30:00"),
+            ("p2", "view", "2026-01-05 11:00:00"), ("p3", "buy", "2026-01-05 11:00:00"),
+            ("p3", "view", "2026-01-06 09:00:00"), ("p3", "buy", "2026-01-06 09:10:00")]
+    events = _table(rows)
+    # p3's events first in time, p1's last: sorted by person, not by timestamp
+    codes = {"p1": 2**64 - 1, "p2": 2**40, "p3": 3}
+    coded = events.set_column(
+        0, "person_id", pa.array([codes[p] for p in events["person_id"].to_pylist()],
+                                 pa.uint64()))
+    coded = coded.take(pc.sort_indices(coded["person_id"]))
+    spec = _spec(["view", "buy"], window=1, window_unit="hour")
+    assert _persons(_single(coded, spec)) == [3, 2]
+    assert _avg(_single(coded, spec)) == [None, 1200.0]  # (1800 + 600) / 2
+
+
+def test_step0_only_persons_add_to_step_zero() -> None:
+    """Entrants counted elsewhere (the API counts in ClickHouse those who cannot pass
+    step 0) join step 0, and the conversion rates follow."""
+    spec = _spec(["view", "buy"], window=1, window_unit="hour")
+    events = _table([("p1", "view", "2026-01-05 10:00:00"),
+                     ("p1", "buy", "2026-01-05 10:30:00")])
+    [result] = compute_funnel(events, spec, DATE_FROM, DATE_TO, step0_only=3)
+    assert _persons(result) == [4, 1]  # p1 plus 3 who stopped at view
+    assert result.steps[1].conversion_from_first == 0.25
+    assert result.steps[1].conversion_from_previous == 0.25
+    assert _avg(result) == [None, 1800.0]  # only p1 converted
+    [nobody_else] = compute_funnel(events.slice(0, 0), spec, DATE_FROM, DATE_TO,
+                                   step0_only=2)
+    assert _persons(nobody_else) == [2, 0]
+    assert nobody_else.steps[0].conversion_from_first == 1.0
+    with pytest.raises(ValueError, match="breakdown"):
+        compute_funnel(events, spec, DATE_FROM, DATE_TO, breakdown="browser", step0_only=1)
+
+
 def test_microsecond_timestamps_give_the_same_answer() -> None:
     spec = _spec(["view", "buy"], window=1, window_unit="hour")
     rows = [

@@ -1,0 +1,183 @@
+"""Reading the events of an ad-hoc funnel for the engine: one ClickHouse query, one row.
+
+ClickHouse groups the tenant's events of [date_from, date_to + 1 day + window] by person
+(`cityHash64(person_id)`, a UInt64: cheaper to group and move than strings) and keeps the
+persons who enter: a step-0 event inside the entry days (any step event for an unordered
+funnel). Only the events the engine reads are taken (step and exclusion names, every
+event for a strict funnel, since any other event between two steps breaks it), with the
+request's filters applied.
+
+Most entrants never get past step 0. Those who cannot are only counted (`step0_only`);
+the others' events come back, each packed into one UInt64: milliseconds since the range
+start, shifted left, OR the 1-based index of its name among the funnel's names (0 for
+any other name). The answer is a single row of flat arrays, which Arrow moves in one
+piece (a result of many small blocks costs far more to convert than to compute), and
+numpy unpacks.
+
+An entrant is counted as step-0-only when it surely reaches step 0 and no further:
+- ordered and strict funnels whose step-0 name is not reused by a later step: no event
+  named like step 1 at or after the entrant's first entry;
+- unordered funnels with distinct step names: events of a single step name only;
+- nobody otherwise (a breakdown, a reused name, a read of given persons).
+Exclusions only remove persons who reached a later step, so such an entrant adds exactly
+one person to step 0.
+
+event_id, the tie-breaker between a person's events at the same timestamp, is optional:
+moving the id strings costs more than the rest of the answer, and ties are rare; the
+engine names the persons who have them, and the caller reads just those again with ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from api.schemas.analytics import FunnelQuery
+from api.services.filters import QueryParams, filters_sql, string_expr
+from api.store import TenantScope
+from warehouse.semantics.funnels import FunnelSpec, funnel_event_names
+
+DT64 = "DateTime64(3, 'UTC')"
+BREAKDOWN_COLUMN = "breakdown"
+_ARROW_SETTINGS = {"output_format_arrow_low_cardinality_as_dictionary": 1}
+OTHER_EVENT = ""  # the event name given to events outside the funnel's names (strict)
+
+
+@dataclass(frozen=True)
+class FunnelEvents:
+    """What the engine needs: the events of the entrants who may pass step 0, and how
+    many entrants surely reach step 0 only (they are not in `events`)."""
+
+    events: pa.Table  # person_id (UInt64 hash, sorted), event, timestamp (ms, UTC)[, ...]
+    step0_only: int
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The bounds of one read: entry days [start, end) and events up to `stop`."""
+
+    start: datetime
+    end: datetime
+    stop: datetime  # the engine's inclusive limit: end + window
+
+    @classmethod
+    def of(cls, spec: FunnelSpec, date_from: date, date_to: date) -> _Window:
+        start = datetime(date_from.year, date_from.month, date_from.day, tzinfo=UTC)
+        end = datetime(date_to.year, date_to.month, date_to.day, tzinfo=UTC) + timedelta(days=1)
+        return cls(start, end, end + timedelta(seconds=spec.window_seconds))
+
+    @property
+    def start_ms(self) -> int:
+        return int(self.start.timestamp()) * 1000
+
+
+def fetch_funnel_events(scope: TenantScope, spec: FunnelSpec, date_from: date, date_to: date,
+                        query: FunnelQuery | None = None, *, event_ids: bool = False,
+                        persons: list[int] | None = None) -> FunnelEvents:
+    """The events of `spec` over entry days [date_from, date_to] for the engine, as
+    person_id (UInt64 hash), event, timestamp (+ event_id when `event_ids`, + breakdown
+    when the query has one); only of `persons` (hashes) when given."""
+    params = QueryParams()
+    read = _Read(spec, _Window.of(spec, date_from, date_to), sorted(funnel_event_names(spec)),
+                 params)
+    extras: dict[str, str] = {}
+    if event_ids:
+        extras["event_id"] = "event_id"
+    if query is not None and query.breakdown is not None:
+        extras[BREAKDOWN_COLUMN] = string_expr(query.breakdown, params)
+    where = read.where()
+    if query is not None:
+        where += f" AND {filters_sql(query.filters, params)}"
+    if persons is not None:
+        where += f" AND cityHash64(person_id) IN {params.add(persons, 'Array(UInt64)')}"
+    # Nobody is left out with a breakdown (each entrant's step-0 values are needed) or
+    # when given persons are read again.
+    may_pass = "1" if BREAKDOWN_COLUMN in extras or persons is not None else read.may_pass()
+    element = read.packed()
+    if extras:
+        element = f"tuple({element}, {', '.join(extras.values())})"
+    entrants = (f"SELECT cityHash64(person_id) AS person, groupArray({element}) AS events, "
+                f"{may_pass} AS may_pass FROM raw_events WHERE {where} "
+                f"GROUP BY person HAVING countIf({read.entry}) > 0")
+    sql = ("SELECT countIf(NOT may_pass) AS step0_only, "
+           "groupArrayIf(person, may_pass) AS persons, "
+           f"groupArrayIf(events, may_pass) AS events FROM ({entrants})")
+    row = scope.arrow(sql, params.values, settings=_ARROW_SETTINGS)
+    return FunnelEvents(events=read.unpack(row, list(extras)),
+                        step0_only=int(row["step0_only"][0].as_py()))
+
+
+class _Read:
+    """The SQL pieces of one read and the unpacking of its answer."""
+
+    def __init__(self, spec: FunnelSpec, window: _Window, names: list[str],
+                 params: QueryParams) -> None:
+        self.spec, self.window, self.names, self.params = spec, window, names, params
+        self.shift = len(names).bit_length()  # bits of the name index (0 = another event)
+        self.end = params.add(window.end, DT64)
+        entry_names = spec.steps if spec.order == "unordered" else spec.steps[:1]
+        self.entry = (f"(event IN {params.add(sorted(set(entry_names)), 'Array(String)')} "
+                      f"AND timestamp < {self.end})")
+
+    def where(self) -> str:
+        """The tenant's events the engine reads, before filters."""
+        spec, params = self.spec, self.params
+        later = sorted(set(self.names) - {spec.steps[0]})
+        if spec.order == "strict":
+            wanted = "1"  # any other event between two steps breaks a strict funnel
+        elif spec.order == "ordered" and spec.steps[0] not in later:
+            # step-0 events past the entry days are neither entries nor later steps
+            wanted = (f"(event IN {params.add(later, 'Array(String)')} "
+                      f"OR (event = {params.add(spec.steps[0], 'String')} "
+                      f"AND timestamp < {self.end}))")
+        else:
+            wanted = f"event IN {params.add(self.names, 'Array(String)')}"
+        return (f"tenant_id = {{tenant_id:String}} "
+                f"AND timestamp >= {params.add(self.window.start, DT64)} "
+                f"AND timestamp <= {params.add(self.window.stop, DT64)} AND {wanted}")
+
+    def packed(self) -> str:
+        """An event as one UInt64: ms since the range start << shift | name index."""
+        params = self.params
+        return (f"bitOr(bitShiftLeft(toUInt64(toUnixTimestamp64Milli(timestamp) - "
+                f"{params.add(self.window.start_ms, 'Int64')}), {self.shift}), "
+                f"indexOf({params.add(self.names, 'Array(String)')}, event))")
+
+    def may_pass(self) -> str:
+        """Per person, false only for an entrant who surely reaches step 0 and no further."""
+        steps, params = self.spec.steps, self.params
+        if self.spec.order != "unordered" and steps[0] not in steps[1:]:
+            step1 = params.add(steps[1], "String")
+            return f"maxIf(timestamp, event = {step1}) >= minIf(timestamp, {self.entry})"
+        if self.spec.order == "unordered" and len(set(steps)) == len(steps):
+            in_steps = f"event IN {params.add(sorted(steps), 'Array(String)')}"
+            return f"minIf(event, {in_steps}) != maxIf(event, {in_steps})"
+        return "1"
+
+    def unpack(self, row: pa.Table, extra_names: list[str]) -> pa.Table:
+        """The engine's table from the one-row answer, sorted by person (the engine then
+        codes persons without a sort)."""
+        shift = self.shift
+        persons = row["persons"].combine_chunks().flatten().to_numpy()
+        lists = row["events"].combine_chunks().flatten()  # one list of elements per person
+        order = np.argsort(persons, kind="stable")
+        lists = lists.take(pa.array(order))
+        lengths = pc.list_value_length(lists).to_numpy(zero_copy_only=False)
+        elements = lists.flatten()
+        packed_array = elements.field(0) if extra_names else elements
+        packed = packed_array.to_numpy(zero_copy_only=False)
+        codes = (packed & ((1 << shift) - 1)).astype(np.int32)
+        millis = (packed >> shift).astype(np.int64) + self.window.start_ms
+        dictionary = pa.array([OTHER_EVENT, *self.names], pa.string())
+        columns = {
+            "person_id": pa.array(np.repeat(persons[order], lengths), pa.uint64()),
+            "event": pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary),
+            "timestamp": pa.array(millis, pa.timestamp("ms", tz="UTC")),
+        }
+        for index, name in enumerate(extra_names, start=1):
+            columns[name] = elements.field(index).cast(pa.string())
+        return pa.table(columns)
