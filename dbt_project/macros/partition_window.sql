@@ -1,12 +1,30 @@
-{#- The Dagster partition window, half-open [min_date, max_date), shared by every
-    partitioned model so the rows a model selects and the rows it replaces agree. -#}
+{#- The partition window, half-open [min_date, max_date), shared by every partitioned
+    model so the rows a model selects and the rows it replaces agree. -#}
+
+{#- One bound of the window (an ISO date), from the first of:
+    1. `--vars '{"min_date": ..., "max_date": ...}'`;
+    2. the environment variables SIGHTLINE_WINDOW_MIN_DATE / SIGHTLINE_WINDOW_MAX_DATE, as
+       Dagster passes the run's window. They are read only while executing: new vars make
+       dbt parse the whole project again (about 3 s here), a new environment value does not;
+    3. all history (1970-01-01 .. 9999-12-31). -#}
+{% macro window_date(name) -%}
+    {%- set all_history = {'min_date': '1970-01-01', 'max_date': '9999-12-31'} -%}
+    {%- if not execute -%}
+        {{ return(all_history[name]) }}
+    {%- endif -%}
+    {%- set given = var(name, none) -%}
+    {%- if given is none -%}
+        {%- set given = env_var('SIGHTLINE_WINDOW_' ~ (name | upper), all_history[name]) -%}
+    {%- endif -%}
+    {{ return(given) }}
+{%- endmacro %}
 
 {% macro window_start(lookback_days=0) -%}
-    (date '{{ var("min_date") }}' - interval {{ lookback_days }} day)
+    (date '{{ window_date("min_date") }}' - interval {{ lookback_days }} day)
 {%- endmacro %}
 
 {% macro window_end(lookahead_days=0) -%}
-    (date '{{ var("max_date") }}' + interval {{ lookahead_days }} day)
+    (date '{{ window_date("max_date") }}' + interval {{ lookahead_days }} day)
 {%- endmacro %}
 
 {% macro in_window(column, lookback_days=0, lookahead_days=0) -%}

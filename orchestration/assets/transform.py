@@ -1,13 +1,14 @@
 """dbt models as assets (DESIGN §5): partitioned incremental models and the rest.
 
 `partitioned_models` runs `dbt build` on the incremental models for the run's window,
-passing it as vars (half-open [min_date, max_date)); each model adds its own lookback.
+half-open [min_date, max_date), passed in the dbt process's environment
+(`warehouse.dbt_window`: unlike --vars, a new window keeps dbt's partial parse); each
+model adds its own lookback.
 `staging_views` builds the unpartitioned staging views the models read. dbt tests arrive
 as asset checks; a failing error-severity test fails the step, so nothing downstream
 (the publish assets) runs on a bad build.
 """
 
-import json
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -18,6 +19,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from orchestration.dbt_manifest import DBT_PROJECT, ensure_manifest
 from orchestration.partitions import daily_partitions, single_run
 from orchestration.resources import STORE_POOL, TransformStoreResource
+from warehouse.dbt_window import environment, window_environment
 
 PARTITIONED_SELECT = "config.materialized:incremental"
 
@@ -60,10 +62,11 @@ def partitioned_models(
 ) -> Iterator:
     """Incremental models over the run's partition window."""
     window = context.partition_time_window
-    window_vars = {"min_date": window.start.date().isoformat(),
-                   "max_date": window.end.date().isoformat()}
     _point_dbt_at_store(transform_store)
-    yield from dbt.cli(["build", "--vars", json.dumps(window_vars)], context=context).stream()
+    # the dbt process copies the environment when it starts, inside cli()
+    with environment(window_environment(window.start.date(), window.end.date())):
+        invocation = dbt.cli(["build"], context=context)
+    yield from invocation.stream()
 
 
 @dbt_assets(

@@ -20,6 +20,7 @@ import pytest
 from dbt.cli.main import dbtRunner
 
 from ingestion.sentiment import ReferenceVaderScorer
+from warehouse.dbt_window import environment, window_environment
 from warehouse.demo_transform_seed import seed_demo_days
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -35,9 +36,10 @@ class TransformStore:
     target_dir: Path
 
     def dbt(self, *args: str, min_date: date | None = None, max_date: date | None = None,
-            extra_vars: dict | None = None) -> None:
+            extra_vars: dict | None = None, window_as: str = "env") -> None:
         """Run a dbt command in-process on this store; fail the test if dbt fails."""
-        run_dbt(self, *args, min_date=min_date, max_date=max_date, extra_vars=extra_vars)
+        run_dbt(self, *args, min_date=min_date, max_date=max_date, extra_vars=extra_vars,
+                window_as=window_as)
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         """Rows of a read-only query."""
@@ -55,25 +57,24 @@ class TransformStore:
 
 
 def run_dbt(store: TransformStore, *args: str, min_date: date | None = None,
-            max_date: date | None = None, extra_vars: dict | None = None) -> None:
-    """`dbt <args>` against `store`, with the partition window (and extra vars) as vars."""
+            max_date: date | None = None, extra_vars: dict | None = None,
+            window_as: str = "env") -> None:
+    """`dbt <args>` against `store`, with the partition window passed as Dagster does
+    (`window_as="env"`: SIGHTLINE_WINDOW_MIN_DATE / _MAX_DATE) or as vars ("vars")."""
     command = [*args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
                "--target-path", str(store.target_dir), "--log-path",
                str(store.target_dir / "logs"), "--quiet"]
     dbt_vars = dict(extra_vars or {})
+    variables = {"SIGHTLINE_DUCKDB_PATH": str(store.path)}
     if min_date is not None and max_date is not None:
-        dbt_vars.update(min_date=min_date.isoformat(), max_date=max_date.isoformat())
+        if window_as == "vars":
+            dbt_vars.update(min_date=min_date.isoformat(), max_date=max_date.isoformat())
+        else:
+            variables.update(window_environment(min_date, max_date))
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
-    previous = os.environ.get("SIGHTLINE_DUCKDB_PATH")
-    os.environ["SIGHTLINE_DUCKDB_PATH"] = str(store.path)
-    try:
+    with environment(variables):
         result = dbtRunner().invoke(command)
-    finally:
-        if previous is None:
-            os.environ.pop("SIGHTLINE_DUCKDB_PATH", None)
-        else:
-            os.environ["SIGHTLINE_DUCKDB_PATH"] = previous
     if not result.success:
         failures = [f"{r.node.name}: {r.message}" for r in (result.result or [])
                     if getattr(r, "status", None) not in ("success", "pass", None)]

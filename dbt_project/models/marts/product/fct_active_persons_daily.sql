@@ -1,5 +1,5 @@
-{%- set window_length = (modules.datetime.date.fromisoformat(var('max_date'))
-    - modules.datetime.date.fromisoformat(var('min_date'))).days -%}
+{%- set window_length = (modules.datetime.date.fromisoformat(window_date('max_date'))
+    - modules.datetime.date.fromisoformat(window_date('min_date'))).days -%}
 {{ config(
     window_column='activity_date',
 ) }}

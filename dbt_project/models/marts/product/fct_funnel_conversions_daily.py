@@ -9,6 +9,7 @@ conversion window before the run's window) are recomputed on every run.
 
 import json
 import math
+import os
 from datetime import date, timedelta
 
 import pyarrow as pa
@@ -20,6 +21,7 @@ from warehouse.semantics.funnels import (
     funnel_event_names,
 )
 
+_ALL_HISTORY = {"min_date": "1970-01-01", "max_date": "9999-12-31"}
 COLUMNS = {
     "tenant_id": pa.string(),
     "funnel_id": pa.string(),
@@ -61,14 +63,22 @@ def _result_rows(tenant: str, spec: FunnelSpec, results, rows: dict[str, list]) 
             rows["median_seconds_from_previous"].append(step.median_seconds_from_previous)
 
 
+def _window_date(name: str, from_vars: str | None) -> date:
+    """A window bound as macros/partition_window.sql resolves it: --vars (rendered into
+    this model's config), else SIGHTLINE_WINDOW_<NAME>, else all history."""
+    given = from_vars or os.environ.get(f"SIGHTLINE_WINDOW_{name.upper()}")
+    return date.fromisoformat(given or _ALL_HISTORY[name])
+
+
 def model(dbt, session):
     # Python models don't inherit `materialized` from dbt_project.yml: say it here.
     dbt.config(materialized="incremental", window_column="entry_date")
     specs = [FunnelSpec(**f) for f in json.loads(dbt.config.get("funnels_json"))]
     lookback = int(dbt.config.get("window_lookback_days"))
-    min_date = date.fromisoformat(dbt.config.get("min_date"))
+    # (dbt.config.get takes literal arguments only)
+    min_date = _window_date("min_date", dbt.config.get("min_date"))
     window_start = min_date - timedelta(days=lookback)
-    window_end = date.fromisoformat(dbt.config.get("max_date"))
+    window_end = _window_date("max_date", dbt.config.get("max_date"))
     events = dbt.ref("stg_product__events")
     first_day, last_day = events.aggregate("min(event_date), max(event_date)").fetchall()[0]
     rows: dict[str, list] = {name: [] for name in COLUMNS}
