@@ -1,0 +1,48 @@
+"""dbt tests in a windowed run check the rows of that window (macros/test_window.sql);
+a run without a window checks every row."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from tests.dbt_project.conftest import DEMO_FIRST, DEMO_LAST, TransformStore
+
+DAY = DEMO_LAST  # the run's window
+OTHER_DAY = DEMO_FIRST  # far outside it, and outside every lookback
+
+
+@pytest.fixture(scope="module")
+def broken(demo_store: TransformStore, tmp_path_factory: pytest.TempPathFactory
+           ) -> TransformStore:
+    """A copy of the demo store where one trend row of OTHER_DAY appears twice."""
+    store = demo_store.copy(tmp_path_factory.mktemp("windowed-tests"))
+    import duckdb
+
+    with duckdb.connect(str(store.path)) as con:
+        con.execute("INSERT INTO marts.fct_event_trends_daily SELECT * FROM "
+                    "marts.fct_event_trends_daily WHERE event_date = ? LIMIT 1",
+                    [OTHER_DAY]).fetchall()
+    return store
+
+
+def _test_trends(store: TransformStore, window: tuple[date, date] | None,
+                 window_as: str = "env") -> None:
+    dates = {"min_date": window[0], "max_date": window[1]} if window else {}
+    store.dbt("test", "--select", "fct_event_trends_daily", **dates, window_as=window_as)
+
+
+def test_a_windowed_run_tests_only_its_window(broken: TransformStore) -> None:
+    _test_trends(broken, (DAY, DAY + timedelta(days=1)))  # the duplicate is outside
+    _test_trends(broken, (DAY, DAY + timedelta(days=1)), window_as="vars")
+
+
+def test_a_window_holding_the_bad_row_fails(broken: TransformStore) -> None:
+    with pytest.raises(AssertionError, match="unique_combination_fct_event_trends_daily"):
+        _test_trends(broken, (OTHER_DAY, OTHER_DAY + timedelta(days=1)))
+
+
+def test_a_run_without_a_window_tests_every_row(broken: TransformStore) -> None:
+    with pytest.raises(AssertionError, match="unique_combination_fct_event_trends_daily"):
+        _test_trends(broken, None)
