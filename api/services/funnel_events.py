@@ -126,11 +126,14 @@ class _Read:
     def where(self) -> str:
         """The tenant's events the engine reads, before filters."""
         spec, params = self.spec, self.params
-        later = sorted(set(self.names) - {spec.steps[0]})
+        step0 = spec.steps[0]
+        reused = step0 in spec.steps[1:] or any(e.event == step0 for e in spec.exclusions)
         if spec.order == "strict":
             wanted = "1"  # any other event between two steps breaks a strict funnel
-        elif spec.order == "ordered" and spec.steps[0] not in later:
-            # step-0 events past the entry days are neither entries nor later steps
+        elif spec.order == "ordered" and not reused:
+            # step-0 events past the entry days are neither entries, later steps nor
+            # exclusions
+            later = sorted(set(self.names) - {step0})
             wanted = (f"(event IN {params.add(later, 'Array(String)')} "
                       f"OR (event = {params.add(spec.steps[0], 'String')} "
                       f"AND timestamp < {self.end}))")

@@ -86,6 +86,14 @@ EVENTS = [
     ev("q2", "e_c", "2026-01-09T00:00:00"),  # 82800 s
     ev("q3", "e_a", "2026-01-08T00:00:00"),  # the exclusive end: never enters
     ev("q4", "e_a", "2026-01-05T00:00:00"),  # the inclusive start: enters
+    # a step-0 name as an exclusion: v_a after date_to is no entry but still excludes
+    ev("v1", "v_a", "2026-01-07T12:00:00"),
+    ev("v1", "v_b", "2026-01-07T13:00:00"),
+    ev("v1", "v_a", "2026-01-08T01:00:00"),  # between steps 1 and 2: v1 is removed
+    ev("v1", "v_c", "2026-01-08T02:00:00"),
+    ev("v2", "v_a", "2026-01-07T12:00:00"),
+    ev("v2", "v_b", "2026-01-07T13:00:00"),
+    ev("v2", "v_c", "2026-01-08T02:00:00"),  # converts: 3600 s, then 46800 s
     # a repeated name needs two distinct events
     ev("r1", "r_pv", "2026-01-05T10:00:00"),  # one event cannot fill both steps
     ev("r1", "r_su", "2026-01-05T10:05:00"),  # r1 stays at step 0
@@ -189,6 +197,14 @@ def test_entry_must_be_in_range_but_later_steps_may_not(client) -> None:
     assert _avg(steps) == [None, 7200.0, 82800.0]
     # strict: q2's steps are its very next events, so nothing changes
     assert _persons(_single(client, steps=["e_a", "e_b", "e_c"], order="strict")) == [2, 1, 1]
+
+
+def test_a_step_zero_name_after_the_range_still_excludes(client) -> None:
+    steps = _single(client, steps=["v_a", "v_b", "v_c"], window=7,
+                    exclusions=[{"event": "v_a", "from_step": 1, "to_step": 2}])
+    assert _persons(steps) == [1, 1, 1]  # v2 only
+    assert _avg(steps) == [None, 3600.0, 46800.0]
+    assert _persons(_single(client, steps=["v_a", "v_b", "v_c"], window=7)) == [2, 2, 2]
 
 
 def test_repeated_name_needs_two_distinct_events(client) -> None:
