@@ -66,24 +66,17 @@ def run_dbt(path: Path, target: Path, *args: str, window: dict[str, str] | None 
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     if not figures["ok"]:
         raise SystemExit(f"dbt {' '.join(args)} reported failures:\n{done.stdout}")
-    results = target / "run_results.json"
-    return {**figures, "slowest_nodes_seconds": slowest_nodes(results),
-            "nodes_total_seconds": nodes_total(results)}
+    total, slowest = node_times(target / "run_results.json")
+    return {**figures, "slowest_nodes_seconds": slowest, "nodes_total_seconds": total}
 
 
-def slowest_nodes(run_results: Path, limit: int = 12) -> dict[str, float]:
-    """The `limit` slowest models and tests of the last dbt run, by execution time."""
-    if not run_results.exists():
-        return {}
-    results = json.loads(run_results.read_text())["results"]
-    timed = sorted(results, key=lambda r: r["execution_time"], reverse=True)[:limit]
-    return {r["unique_id"].split(".", 2)[-1]: round(r["execution_time"], 2) for r in timed}
-
-
-def nodes_total(run_results: Path) -> float:
-    """Seconds spent inside models and tests (the rest of a run is dbt's own start-up)."""
+def node_times(run_results: Path, limit: int = 12) -> tuple[float, dict[str, float]]:
+    """Seconds spent inside models and tests (the rest of a run is dbt's own start-up),
+    and the `limit` slowest of them, from the last run's run_results.json."""
     results = json.loads(run_results.read_text())["results"] if run_results.exists() else []
-    return sum(r["execution_time"] for r in results)
+    timed = sorted(results, key=lambda r: r["execution_time"], reverse=True)[:limit]
+    return (sum(r["execution_time"] for r in results),
+            {r["unique_id"].split(".", 2)[-1]: round(r["execution_time"], 2) for r in timed})
 
 
 def seed(path: Path, days: int, events_per_day: int, mentions_per_day: int) -> dict:

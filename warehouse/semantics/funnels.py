@@ -62,6 +62,7 @@ events; the caller then supplies their event_ids and runs again.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -491,34 +492,42 @@ def _match_ordered(
     ev: _Events, spec: FunnelSpec, start: np.ndarray, candidates: dict[str, np.ndarray]
 ) -> np.ndarray:
     """Step positions of ordered attempts: each step is the earliest fitting event."""
-    step_pos = np.full((len(spec.steps), start.size), -1, dtype=np.int64)
-    step_pos[0] = start
-    active = np.arange(start.size)
-    current = start
-    for k in range(1, len(spec.steps)):
+
+    def next_event(k: int, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         cand = candidates[spec.steps[k]]
         nxt, ok = _next_candidate(cand, np.searchsorted(cand, current, side="right"))
-        ok &= ev.person[nxt] == ev.person[current]
-        ok &= ev.ts[nxt] - ev.ts[start[active]] <= ev.window_us
-        active, current = active[ok], nxt[ok]
-        step_pos[k, active] = current
-    return step_pos
+        return nxt, ok & (ev.person[nxt] == ev.person[current])
+
+    return _match_in_sequence(ev, spec, start, next_event)
 
 
 def _match_strict(
     ev: _Events, spec: FunnelSpec, start: np.ndarray, candidates: dict[str, np.ndarray]
 ) -> np.ndarray:
     """Step positions of strict attempts: each step is the person's very next event."""
+    last = ev.person.size - 1
+
+    def next_event(k: int, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        nxt = np.minimum(current + 1, last)
+        ok = (current < last) & (ev.person[nxt] == ev.person[current])
+        return nxt, ok & (ev.name[nxt] == ev.names.index(spec.steps[k]))
+
+    return _match_in_sequence(ev, spec, start, next_event)
+
+
+def _match_in_sequence(
+    ev: _Events, spec: FunnelSpec, start: np.ndarray,
+    next_event: Callable[[int, np.ndarray], tuple[np.ndarray, np.ndarray]],
+) -> np.ndarray:
+    """Step positions when step k follows from step k-1's position by `next_event`
+    (which returns candidate positions and whether each is the person's and fits) and
+    must lie within the window of the attempt's start."""
     step_pos = np.full((len(spec.steps), start.size), -1, dtype=np.int64)
     step_pos[0] = start
     active = np.arange(start.size)
     current = start
-    last = ev.person.size - 1
     for k in range(1, len(spec.steps)):
-        nxt = np.minimum(current + 1, last)
-        ok = current < last
-        ok &= ev.person[nxt] == ev.person[current]
-        ok &= ev.name[nxt] == ev.names.index(spec.steps[k])
+        nxt, ok = next_event(k, current)
         ok &= ev.ts[nxt] - ev.ts[start[active]] <= ev.window_us
         active, current = active[ok], nxt[ok]
         step_pos[k, active] = current
