@@ -10,7 +10,7 @@ UV_VERSION := 0.13.8
 $(BIN)/sightline: pyproject.toml uv.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	@$(BIN)/uv sync --frozen --inexact --python $(BIN)/python
+	@$(BIN)/uv sync --frozen --inexact --compile-bytecode --python $(BIN)/python
 	@touch $(BIN)/sightline
 
 env: $(BIN)/sightline
