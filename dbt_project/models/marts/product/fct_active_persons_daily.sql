@@ -1,5 +1,6 @@
+{%- set window_first = modules.datetime.date.fromisoformat(window_date('min_date')) -%}
 {%- set window_length = (modules.datetime.date.fromisoformat(window_date('max_date'))
-    - modules.datetime.date.fromisoformat(window_date('min_date'))).days -%}
+    - window_first).days -%}
 {{ config(
     window_column='activity_date',
 ) }}
@@ -8,11 +9,85 @@
 -- persons over the trailing 7 / 30 days ending that day, which reach before the window.
 -- Every day from the window start to the tenant's last loaded day gets a row.
 --
--- A short window (a daily run) counts distinct persons directly over each day's trailing
--- 30 days. A long one (backfills, full builds) avoids that days × persons join: a person
+-- A short window (a daily run) reduces the trailing 30 days to one row per person with
+-- their last active day up to each window day D: active on D, within 7 days, within 30
+-- days are then plain counts, and '$any' is the latest of a person's per-event days.
+-- A long one (backfills, full builds) avoids that days × persons join: a person
 -- active on day d counts toward the trailing-7 total of days d .. min(next active day - 1,
 -- d + 6). Those spans never overlap for one person, so a running sum of +1 at each span's
 -- start and -1 after its end is exactly the distinct count per day.
+{% if window_length <= 7 %}
+{%- set days = [] -%}
+{%- for offset in range(window_length) -%}
+    {%- do days.append(window_first + modules.datetime.timedelta(days=offset)) -%}
+{%- endfor %}
+with per_person as (
+    -- each person's first active day in the read range and last one up to each window day
+    select
+        tenant_id,
+        event,
+        person_id,
+        min(activity_date) as first_active,
+        {%- for day in days %}
+        max(activity_date) filter (where activity_date <= date '{{ day }}') as last_{{ loop.index }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from {{ ref('int_person_days_active') }}
+    where {{ in_window('activity_date', 29) }}
+    group by tenant_id, event, person_id
+),
+
+with_any as (
+    select * from per_person
+    union all
+    select
+        tenant_id,
+        '$any' as event,
+        person_id,
+        min(first_active),
+        {%- for day in days %}
+        max(last_{{ loop.index }}){{ ',' if not loop.last }}
+        {%- endfor %}
+    from per_person
+    group by tenant_id, person_id
+),
+
+counts as (
+    select
+        tenant_id,
+        event,
+        min(first_active) as first_day,
+        {%- for day in days %}
+        count(*) filter (where last_{{ loop.index }} = date '{{ day }}') as dau_{{ loop.index }},
+        count(*) filter (where last_{{ loop.index }} > date '{{ day }}' - 7) as weekly_{{ loop.index }},
+        count(last_{{ loop.index }}) filter (where last_{{ loop.index }} > date '{{ day }}' - 30)
+            as monthly_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from with_any
+    group by tenant_id, event
+),
+
+loaded as (
+    -- the last day a tenant has any data: days after an event's last use still get rows
+    select tenant_id, max(last_{{ days | length }}) as last_day
+    from per_person
+    group by tenant_id
+)
+
+{% for day in days %}
+select
+    c.tenant_id,
+    date '{{ day }}' as activity_date,
+    c.event,
+    c.dau_{{ loop.index }} as dau,
+    c.weekly_{{ loop.index }} as weekly_active,
+    c.monthly_{{ loop.index }} as monthly_active
+from counts as c
+join loaded as l on l.tenant_id = c.tenant_id
+where c.first_day <= date '{{ day }}' and date '{{ day }}' <= l.last_day
+{% if not loop.last %}union all{% endif %}
+{% endfor %}
+{% else %}
 with person_days as (
     select tenant_id, activity_date, event, person_id
     from {{ ref('int_person_days_active') }}
@@ -39,28 +114,6 @@ spine as (
                         interval 1 day) as d(day)
 ),
 
-{% if window_length <= 7 %}
-window_days as (
-    select tenant_id, event, day as activity_date
-    from spine
-    where {{ in_model_window('day') }}
-)
-
-select
-    w.tenant_id,
-    w.activity_date,
-    w.event,
-    count(distinct case when p.activity_date = w.activity_date then p.person_id end) as dau,
-    count(distinct case when p.activity_date > w.activity_date - 7 then p.person_id end)
-        as weekly_active,
-    count(distinct p.person_id) as monthly_active
-from window_days as w
-left join person_days as p
-    on p.tenant_id = w.tenant_id
-    and p.event = w.event
-    and p.activity_date between w.activity_date - 29 and w.activity_date
-group by w.tenant_id, w.activity_date, w.event
-{% else %}
 spans as (
     select
         tenant_id,

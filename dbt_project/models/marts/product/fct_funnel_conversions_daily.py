@@ -80,7 +80,12 @@ def model(dbt, session):
     window_start = min_date - timedelta(days=lookback)
     window_end = _window_date("max_date", dbt.config.get("max_date"))
     events = dbt.ref("stg_product__events")
-    first_day, last_day = events.aggregate("min(event_date), max(event_date)").fetchall()[0]
+    # The loaded days that matter: entries from window_start, conversions up to `lookback`
+    # days after the window (a bounded range lets DuckDB skip the rest of the table).
+    first_day, last_day = events.filter(
+        f"event_date >= DATE '{window_start}' "
+        f"AND event_date < DATE '{window_end}' + INTERVAL {lookback + 1} DAY"
+    ).aggregate("min(event_date), max(event_date)").fetchall()[0]
     rows: dict[str, list] = {name: [] for name in COLUMNS}
     kept = []
     for spec in specs:
@@ -107,7 +112,7 @@ def model(dbt, session):
         read_end = min(last_entry + timedelta(days=window_days + 1),
                        last_day + timedelta(days=1))
         funnel_events = _events_for(events, spec, first_entry, read_end)
-        for tenant in sorted(set(funnel_events.column("tenant_id").to_pylist())):
+        for tenant in sorted(pc.unique(funnel_events.column("tenant_id")).to_pylist()):
             mask = pc.equal(funnel_events.column("tenant_id"), tenant)
             results = compute_funnel_by_entry_day(
                 funnel_events.filter(mask), spec, first_entry, last_entry)

@@ -16,35 +16,23 @@
 -- returning event in period start + j; the cumulative columns count members returning
 -- in period j or any later period of the table. Offsets appear once their period has
 -- started in the loaded data (the API zero-pads the rest of the triangle).
-with person_days as (
-    select tenant_id, activity_date, event, person_id
+with last_day as (
+    select tenant_id, max(activity_date) as last_activity_date
     from {{ ref('int_person_days_active') }}
     where {{ in_window('activity_date', ns.lookback, ns.lookback) }}
-),
-
-last_day as (
-    select tenant_id, max(activity_date) as last_activity_date
-    from person_days
     group by tenant_id
 ),
 
 {% for definition in var('retention') %}
 {% for period, intervals in definition.intervals.items() %}
 {% set key = definition.retention_id ~ '_' ~ period %}
-returns_{{ key }} as (
-    select distinct tenant_id, person_id, {{ period_start(period, 'activity_date') }} as returned_in
-    from person_days
-    {% if definition.returning_event != '$any' %}
-    where event = '{{ definition.returning_event }}'
-    {% endif %}
-),
-
+{% set table_days = period_days(period, intervals) | int %}
 {% for cohort_type in ['recurring', 'first_time'] %}
 {% set ckey = key ~ '_' ~ cohort_type %}
 members_{{ ckey }} as (
     {% if cohort_type == 'recurring' %}
     select distinct tenant_id, person_id, {{ period_start(period, 'activity_date') }} as cohort_start
-    from person_days
+    from {{ ref('int_person_days_active') }}
     where event = '{{ definition.target_event }}'
     {% else %}
     select tenant_id, person_id, {{ period_start(period, 'first_seen_date') }} as cohort_start
@@ -52,22 +40,28 @@ members_{{ ckey }} as (
     where event = '{{ definition.target_event }}'
     {% endif %}
         and {{ in_window(period_start(period, 'activity_date' if cohort_type == 'recurring'
-                                      else 'first_seen_date'), period_days(period, intervals)) }}
+                                      else 'first_seen_date'), table_days) }}
 ),
 
 returned_{{ ckey }} as (
-    -- furthest offset each member returned in (cumulative) and every offset they returned in
-    select
+    -- every offset each member returned in: the members' own activity days, joined
+    -- before deduplicating, so only cohort members' days are ever grouped
+    select distinct
         m.tenant_id,
         m.cohort_start,
         m.person_id,
-        cast((r.returned_in - m.cohort_start) / {{ period_days(period, 1) }} as integer) as period_offset
+        cast(({{ period_start(period, 'a.activity_date') }} - m.cohort_start)
+             / {{ period_days(period, 1) }} as integer) as period_offset
     from members_{{ ckey }} as m
-    join returns_{{ key }} as r
-        on r.tenant_id = m.tenant_id
-        and r.person_id = m.person_id
-        and r.returned_in > m.cohort_start
-        and r.returned_in < m.cohort_start + {{ period_days(period, intervals) }}
+    join {{ ref('int_person_days_active') }} as a
+        on a.tenant_id = m.tenant_id
+        and a.person_id = m.person_id
+        and {{ period_start(period, 'a.activity_date') }} > m.cohort_start
+        and {{ period_start(period, 'a.activity_date') }} < m.cohort_start + {{ table_days }}
+    where {{ in_window('a.activity_date', table_days, table_days) }}
+    {% if definition.returning_event != '$any' %}
+        and a.event = '{{ definition.returning_event }}'
+    {% endif %}
 ),
 
 cohorts_{{ ckey }} as (
@@ -89,6 +83,22 @@ cells_{{ ckey }} as (
         <= l.last_activity_date
 ),
 
+retained_{{ ckey }} as (
+    -- members returning in exactly each offset (a member has one row per offset)
+    select tenant_id, cohort_start, period_offset, count(*) as retained
+    from returned_{{ ckey }}
+    group by tenant_id, cohort_start, period_offset
+),
+
+furthest_{{ ckey }} as (
+    -- members by the furthest offset they returned in
+    select tenant_id, cohort_start, furthest_offset, count(*) as members
+    from (select tenant_id, cohort_start, person_id, max(period_offset) as furthest_offset
+          from returned_{{ ckey }}
+          group by tenant_id, cohort_start, person_id)
+    group by tenant_id, cohort_start, furthest_offset
+),
+
 counted_{{ ckey }} as (
     select
         cells.tenant_id,
@@ -96,14 +106,18 @@ counted_{{ ckey }} as (
         cells.period_offset,
         cells.cohort_size,
         case when cells.period_offset = 0 then cells.cohort_size
-             else count(distinct case when r.period_offset = cells.period_offset then r.person_id end)
+             else coalesce(any_value(r.retained), 0)
         end as retained,
         case when cells.period_offset = 0 then cells.cohort_size
-             else count(distinct case when r.period_offset >= cells.period_offset then r.person_id end)
+             else coalesce(sum(f.members), 0)
         end as retained_cumulative
     from cells_{{ ckey }} as cells
-    left join returned_{{ ckey }} as r
+    left join retained_{{ ckey }} as r
         on r.tenant_id = cells.tenant_id and r.cohort_start = cells.cohort_start
+        and r.period_offset = cells.period_offset
+    left join furthest_{{ ckey }} as f
+        on f.tenant_id = cells.tenant_id and f.cohort_start = cells.cohort_start
+        and f.furthest_offset >= cells.period_offset
     group by cells.tenant_id, cells.cohort_start, cells.period_offset, cells.cohort_size
 ),
 {% endfor %}

@@ -26,7 +26,7 @@ with posts as (
         max(author_followers) as author_followers,
         bool_or(author_verified) as author_verified,
         max(engagement) as engagement,
-        list(distinct brand) as brands
+        list(brand) as brands  -- (tenant, platform, post_id, brand) is unique
     from {{ ref('int_mentions_unnested_by_brand') }}
     where {{ in_window('mention_date', window_days - 1) }}
     group by tenant_id, platform, post_id
