@@ -29,6 +29,9 @@ def open_transform_store(settings: Settings, read_only: bool = False
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.duckdb_path), read_only=read_only)
     try:
+        # Date bounds on timestamp columns mean UTC days, as in dbt's profile (a session
+        # setting: a config one would clash with other open connections to the file).
+        _run(con, "SET TimeZone = 'UTC'")
         if not read_only:
             _run(con, f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
         yield con

@@ -46,3 +46,32 @@ def test_a_window_holding_the_bad_row_fails(broken: TransformStore) -> None:
 def test_a_run_without_a_window_tests_every_row(broken: TransformStore) -> None:
     with pytest.raises(AssertionError, match="unique_combination_fct_event_trends_daily"):
         _test_trends(broken, None)
+
+
+@pytest.fixture(scope="module")
+def first_seen_twice(demo_store: TransformStore, tmp_path_factory: pytest.TempPathFactory
+                     ) -> TransformStore:
+    """A copy of the demo store where two persons have a second first-seen row: one first
+    seen on OTHER_DAY (the copy too), one first seen on DAY whose copy says a day earlier."""
+    store = demo_store.copy(tmp_path_factory.mktemp("first-seen-twice"))
+    import duckdb
+
+    table = "intermediate.int_persons_first_seen"
+    with duckdb.connect(str(store.path)) as con:
+        for day, shift in ((OTHER_DAY, 0), (DAY, 1)):
+            con.execute(f"INSERT INTO {table} SELECT tenant_id, event, person_id, "
+                        f"first_seen_at - INTERVAL {shift} DAY, first_seen_date - {shift} "
+                        f"FROM {table} WHERE first_seen_date = ? LIMIT 1", [day]).fetchall()
+    return store
+
+
+def test_a_keyed_model_is_tested_on_its_windows_keys_against_the_whole_table(
+        first_seen_twice: TransformStore) -> None:
+    # The run of OTHER_DAY + 1 holds neither person; the run of DAY holds the second,
+    # whose other row lies outside the window and still makes the key fail.
+    first_seen_twice.dbt("test", "--select", "int_persons_first_seen",
+                         min_date=OTHER_DAY + timedelta(days=1),
+                         max_date=OTHER_DAY + timedelta(days=2))
+    with pytest.raises(AssertionError, match="unique_combination_int_persons_first_seen"):
+        first_seen_twice.dbt("test", "--select", "int_persons_first_seen",
+                             min_date=DAY, max_date=DAY + timedelta(days=1))

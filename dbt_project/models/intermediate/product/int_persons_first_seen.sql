@@ -1,11 +1,14 @@
 {{ config(
     incremental_strategy='delete+insert',
     unique_key=['tenant_id', 'event', 'person_id'],
+    window_column='first_seen_date',
 ) }}
 -- First time each person did each event, over all history. An incremental run only
 -- touches persons active in the window and keeps the earlier of the stored and the new
--- first time, so first-time cohorts never rescan raw events. (Backfilling a window whose
--- data shrank can leave a first_seen that no longer exists: rebuild with --full-refresh.)
+-- first time, so first-time cohorts never rescan raw events. A windowed run tests the
+-- persons first seen in the window, against the whole table (macros/test_window.sql).
+-- (Backfilling a window whose data shrank can leave a first_seen that no longer exists:
+-- rebuild with --full-refresh.)
 with window_firsts as (
     select tenant_id, event, person_id, min(occurred_at) as first_seen_at
     from {{ ref('stg_product__events') }}

@@ -10,7 +10,7 @@ conversion window before the run's window) are recomputed on every run.
 import json
 import math
 import os
-from datetime import date, timedelta
+from datetime import date, timedelta, timezone
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -38,13 +38,23 @@ COLUMNS = {
 
 
 def _events_for(events_relation, spec: FunnelSpec, first: date, end: date) -> pa.Table:
-    """The events a funnel needs: all events for strict funnels, else steps and exclusions."""
-    where = f"event_date >= DATE '{first}' AND event_date < DATE '{end}'"
+    """The events a funnel needs on the UTC days [first, end): all events for strict
+    funnels, else its steps and exclusions. (Bounds on the raw timestamp, unlike ones on
+    the derived event_date, let DuckDB skip row groups.)"""
+    where = (f"occurred_at >= TIMESTAMPTZ '{first} 00:00:00+00' "
+             f"AND occurred_at < TIMESTAMPTZ '{end} 00:00:00+00'")
     if spec.order != "strict":
         names = ", ".join("'" + n.replace("'", "''") + "'" for n in sorted(funnel_event_names(spec)))
         where += f" AND event IN ({names})"
     return events_relation.filter(where).select(
         "tenant_id, person_id, event, occurred_at AS timestamp, event_id").to_arrow_table()
+
+
+def _utc_days(events: pa.Table) -> tuple[date, date]:
+    """The first and last UTC day of the events' timestamps."""
+    low, high = pc.min_max(events.column("timestamp")).values()
+    return (low.as_py().astimezone(timezone.utc).date(),
+            high.as_py().astimezone(timezone.utc).date())
 
 
 def _result_rows(tenant: str, spec: FunnelSpec, results, rows: dict[str, list]) -> None:
@@ -80,12 +90,7 @@ def model(dbt, session):
     window_start = min_date - timedelta(days=lookback)
     window_end = _window_date("max_date", dbt.config.get("max_date"))
     events = dbt.ref("stg_product__events")
-    # The loaded days that matter: entries from window_start, conversions up to `lookback`
-    # days after the window (a bounded range lets DuckDB skip the rest of the table).
-    first_day, last_day = events.filter(
-        f"event_date >= DATE '{window_start}' "
-        f"AND event_date < DATE '{window_end}' + INTERVAL {lookback + 1} DAY"
-    ).aggregate("min(event_date), max(event_date)").fetchall()[0]
+    reads: dict[tuple, pa.Table] = {}  # funnels with the same events and days share a read
     rows: dict[str, list] = {name: [] for name in COLUMNS}
     kept = []
     for spec in specs:
@@ -103,15 +108,22 @@ def model(dbt, session):
                 "AND entry_date < $end",
                 params={"id": spec.funnel_id, "start": window_start, "end": spec_start},
             ).to_arrow_table())
-        if last_day is None:
+        # Entries up to the window's last day, their conversions up to window_days later.
+        read_end = (window_end + timedelta(days=window_days)
+                    if window_end < date.max - timedelta(days=window_days) else date.max)
+        key = (spec.order == "strict" or frozenset(funnel_event_names(spec)), spec_start, read_end)
+        if key not in reads:
+            reads[key] = _events_for(events, spec, spec_start, read_end)
+        funnel_events = reads[key]
+        if funnel_events.num_rows == 0:
             continue
+        # Entry days outside the loaded data have no attempts: skip them (in a build of all
+        # history the window starts in 1970 and ends in 9999).
+        first_day, last_day = _utc_days(funnel_events)
         first_entry = max(spec_start, first_day)
         last_entry = min(window_end - timedelta(days=1), last_day)
         if first_entry > last_entry:
             continue
-        read_end = min(last_entry + timedelta(days=window_days + 1),
-                       last_day + timedelta(days=1))
-        funnel_events = _events_for(events, spec, first_entry, read_end)
         for tenant in sorted(pc.unique(funnel_events.column("tenant_id")).to_pylist()):
             mask = pc.equal(funnel_events.column("tenant_id"), tenant)
             results = compute_funnel_by_entry_day(
