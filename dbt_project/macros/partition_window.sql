@@ -19,12 +19,13 @@
     {{ return(given) }}
 {%- endmacro %}
 
+{#- Bounds moved by whole days; negative values move them the other way. -#}
 {% macro window_start(lookback_days=0) -%}
-    (date '{{ window_date("min_date") }}' - interval {{ lookback_days }} day)
+    (date '{{ window_date("min_date") }}' - interval '{{ lookback_days }} day')
 {%- endmacro %}
 
 {% macro window_end(lookahead_days=0) -%}
-    (date '{{ window_date("max_date") }}' + interval {{ lookahead_days }} day)
+    (date '{{ window_date("max_date") }}' + interval '{{ lookahead_days }} day')
 {%- endmacro %}
 
 {% macro in_window(column, lookback_days=0, lookahead_days=0) -%}
