@@ -59,7 +59,7 @@ def first_seen_twice(demo_store: TransformStore, tmp_path_factory: pytest.TempPa
     table = "intermediate.int_persons_first_seen"
     with duckdb.connect(str(store.path)) as con:
         for day, shift in ((OTHER_DAY, 0), (DAY, 1)):
-            con.execute(f"INSERT INTO {table} SELECT tenant_id, event, person_id, "
+            con.execute(f"INSERT INTO {table} SELECT tenant_id, event, person_id, person_key, "
                         f"first_seen_at - INTERVAL {shift} DAY, first_seen_date - {shift} "
                         f"FROM {table} WHERE first_seen_date = ? LIMIT 1", [day]).fetchall()
     return store

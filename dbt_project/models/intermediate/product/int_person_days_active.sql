@@ -2,12 +2,14 @@
     window_column='activity_date',
 ) }}
 -- One row per (tenant, day, event, person): the compact activity record that trailing
--- actives and retention read instead of rescanning raw events.
+-- actives and retention read instead of rescanning raw events. They count and join
+-- persons by person_key (macros/person_key.sql).
 select
     tenant_id,
     event_date as activity_date,
     event,
     person_id,
+    {{ person_key('person_id') }} as person_key,
     count(*) as events
 from {{ ref('stg_product__events') }}
 where {{ in_model_window('event_date') }}

@@ -35,6 +35,7 @@ select
     tenant_id,
     event,
     person_id,
+    {{ person_key('person_id') }} as person_key,
     first_seen_at,
     cast(first_seen_at as date) as first_seen_date
 from merged

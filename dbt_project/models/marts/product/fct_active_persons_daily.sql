@@ -26,7 +26,7 @@ with per_person as (
     select
         tenant_id,
         event,
-        person_id,
+        person_key,
         min(activity_date) as first_active,
         {%- for day in days %}
         max(activity_date) filter (where activity_date <= date '{{ day }}') as last_{{ loop.index }}
@@ -34,7 +34,7 @@ with per_person as (
         {%- endfor %}
     from {{ ref('int_person_days_active') }}
     where {{ in_window('activity_date', 29) }}
-    group by tenant_id, event, person_id
+    group by tenant_id, event, person_key
 ),
 
 with_any as (
@@ -43,13 +43,13 @@ with_any as (
     select
         tenant_id,
         '$any' as event,
-        person_id,
+        person_key,
         min(first_active),
         {%- for day in days %}
         max(last_{{ loop.index }}){{ ',' if not loop.last }}
         {%- endfor %}
     from per_person
-    group by tenant_id, person_id
+    group by tenant_id, person_key
 ),
 
 counts as (
@@ -89,11 +89,11 @@ where c.first_day <= date '{{ day }}' and date '{{ day }}' <= l.last_day
 {% endfor %}
 {% else %}
 with person_days as (
-    select tenant_id, activity_date, event, person_id
+    select tenant_id, activity_date, event, person_key
     from {{ ref('int_person_days_active') }}
     where {{ in_window('activity_date', 29) }}
     union all
-    select distinct tenant_id, activity_date, '$any' as event, person_id
+    select distinct tenant_id, activity_date, '$any' as event, person_key
     from {{ ref('int_person_days_active') }}
     where {{ in_window('activity_date', 29) }}
 ),
@@ -120,7 +120,7 @@ spans as (
         event,
         activity_date,
         lead(activity_date) over (
-            partition by tenant_id, event, person_id order by activity_date
+            partition by tenant_id, event, person_key order by activity_date
         ) as next_active_date
     from person_days
 ),

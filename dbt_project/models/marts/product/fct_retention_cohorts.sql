@@ -31,11 +31,11 @@ with last_day as (
 {% set ckey = key ~ '_' ~ cohort_type %}
 members_{{ ckey }} as (
     {% if cohort_type == 'recurring' %}
-    select distinct tenant_id, person_id, {{ period_start(period, 'activity_date') }} as cohort_start
+    select distinct tenant_id, person_key, {{ period_start(period, 'activity_date') }} as cohort_start
     from {{ ref('int_person_days_active') }}
     where event = '{{ definition.target_event }}'
     {% else %}
-    select tenant_id, person_id, {{ period_start(period, 'first_seen_date') }} as cohort_start
+    select tenant_id, person_key, {{ period_start(period, 'first_seen_date') }} as cohort_start
     from {{ ref('int_persons_first_seen') }}
     where event = '{{ definition.target_event }}'
     {% endif %}
@@ -49,13 +49,13 @@ returned_{{ ckey }} as (
     select distinct
         m.tenant_id,
         m.cohort_start,
-        m.person_id,
+        m.person_key,
         cast(({{ period_start(period, 'a.activity_date') }} - m.cohort_start)
              / {{ period_days(period, 1) }} as integer) as period_offset
     from members_{{ ckey }} as m
     join {{ ref('int_person_days_active') }} as a
         on a.tenant_id = m.tenant_id
-        and a.person_id = m.person_id
+        and a.person_key = m.person_key
         and {{ period_start(period, 'a.activity_date') }} > m.cohort_start
         and {{ period_start(period, 'a.activity_date') }} < m.cohort_start + {{ table_days }}
     where {{ in_window('a.activity_date', table_days, table_days) }}
@@ -93,9 +93,9 @@ retained_{{ ckey }} as (
 furthest_{{ ckey }} as (
     -- members by the furthest offset they returned in
     select tenant_id, cohort_start, furthest_offset, count(*) as members
-    from (select tenant_id, cohort_start, person_id, max(period_offset) as furthest_offset
+    from (select tenant_id, cohort_start, person_key, max(period_offset) as furthest_offset
           from returned_{{ ckey }}
-          group by tenant_id, cohort_start, person_id)
+          group by tenant_id, cohort_start, person_key)
     group by tenant_id, cohort_start, furthest_offset
 ),
 
