@@ -28,6 +28,9 @@
     (date '{{ window_date("max_date") }}' + interval '{{ lookahead_days }} day')
 {%- endmacro %}
 
+{#- On a date column: its days in the window. On a TIMESTAMPTZ column: its instants from
+    the first day's UTC midnight (the profile runs sessions in UTC); cheaper than casting
+    each timestamp to a date, and DuckDB can skip row groups outside the range. -#}
 {% macro in_window(column, lookback_days=0, lookahead_days=0) -%}
     ({{ column }} >= {{ window_start(lookback_days) }}
      and {{ column }} < {{ window_end(lookahead_days) }})

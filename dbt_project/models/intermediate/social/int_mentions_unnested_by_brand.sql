@@ -21,7 +21,7 @@ by_brand as (
 sentiments as (
     select *
     from {{ ref('stg_social__mention_sentiments') }}
-    where {{ in_window('cast(created_at as date)') }}
+    where {{ in_window('created_at') }}  -- the raw timestamp: DuckDB skips other days
 )
 
 select
