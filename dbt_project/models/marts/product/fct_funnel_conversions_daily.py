@@ -10,7 +10,7 @@ conversion window before the run's window) are recomputed on every run.
 import json
 import math
 import os
-from datetime import date, timedelta, timezone
+from datetime import UTC, date, timedelta
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -44,8 +44,8 @@ def _events_for(events_relation, spec: FunnelSpec, first: date, end: date) -> pa
     where = (f"occurred_at >= TIMESTAMPTZ '{first} 00:00:00+00' "
              f"AND occurred_at < TIMESTAMPTZ '{end} 00:00:00+00'")
     if spec.order != "strict":
-        names = ", ".join("'" + n.replace("'", "''") + "'" for n in sorted(funnel_event_names(spec)))
-        where += f" AND event IN ({names})"
+        quoted = [("'" + n.replace("'", "''") + "'") for n in sorted(funnel_event_names(spec))]
+        where += f" AND event IN ({', '.join(quoted)})"
     return events_relation.filter(where).select(
         "tenant_id, person_id, event, occurred_at AS timestamp, event_id").to_arrow_table()
 
@@ -53,8 +53,8 @@ def _events_for(events_relation, spec: FunnelSpec, first: date, end: date) -> pa
 def _utc_days(events: pa.Table) -> tuple[date, date]:
     """The first and last UTC day of the events' timestamps."""
     low, high = pc.min_max(events.column("timestamp")).values()
-    return (low.as_py().astimezone(timezone.utc).date(),
-            high.as_py().astimezone(timezone.utc).date())
+    return (low.as_py().astimezone(UTC).date(),
+            high.as_py().astimezone(UTC).date())
 
 
 def _result_rows(tenant: str, spec: FunnelSpec, results, rows: dict[str, list]) -> None:
