@@ -12,5 +12,5 @@ select
     {{ person_key('person_id') }} as person_key,
     count(*) as events
 from {{ ref('stg_product__events') }}
-where {{ in_model_window('event_date') }}
+where {{ in_window('occurred_at') }}  -- its event_date days (on the raw timestamp: cheaper)
 group by tenant_id, event_date, event, person_id

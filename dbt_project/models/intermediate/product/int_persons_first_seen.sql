@@ -12,7 +12,7 @@
 with window_firsts as (
     select tenant_id, event, person_id, min(occurred_at) as first_seen_at
     from {{ ref('stg_product__events') }}
-    where {{ in_window('event_date') }}
+    where {{ in_window('occurred_at') }}  -- the window's event_date days, on the raw timestamp
     group by tenant_id, event, person_id
 ),
 

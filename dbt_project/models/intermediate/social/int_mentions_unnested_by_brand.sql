@@ -7,7 +7,7 @@
 with mentions as (
     select *
     from {{ ref('stg_social__mentions') }}
-    where {{ in_model_window('mention_date') }}
+    where {{ in_window('created_at') }}  -- its mention_date days (on the raw timestamp: cheaper)
 ),
 
 by_brand as (

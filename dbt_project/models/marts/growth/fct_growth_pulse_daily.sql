@@ -19,7 +19,7 @@ with product_days as (
         count(*) filter (where event = 'signup') as signups,
         count(*) filter (where event = 'purchase') as conversions
     from {{ ref('stg_product__events') }}
-    where {{ in_window('event_date', 7) }}
+    where {{ in_window('occurred_at', 7) }}
         and ({{ in_window('occurred_at') }} or {{ in_window('occurred_at', 7, -7) }})
     group by tenant_id, event_date
 ),

@@ -15,5 +15,5 @@ select
     count(distinct person_id) as persons,
     coalesce(sum(revenue), 0) as revenue
 from {{ ref('stg_product__events') }}
-where {{ in_model_window('event_date') }}
+where {{ in_window('occurred_at') }}  -- its event_date days (on the raw timestamp: cheaper)
 group by tenant_id, event_date, event, utm_source, country, device
