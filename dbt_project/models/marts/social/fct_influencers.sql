@@ -25,8 +25,7 @@ with posts as (
         any_value(author_handle) as author_handle,
         max(author_followers) as author_followers,
         bool_or(author_verified) as author_verified,
-        max(engagement) as engagement,
-        list(brand) as brands  -- (tenant, platform, post_id, brand) is unique
+        max(engagement) as engagement
     from {{ ref('int_mentions_unnested_by_brand') }}
     where {{ in_window('mention_date', window_days - 1) }}
     group by tenant_id, platform, post_id
@@ -53,8 +52,7 @@ authors as (
         coalesce(sum(posts.engagement) filter (where not posts.is_repost), 0)
             as total_engagement,
         max(posts.author_followers) as followers,
-        bool_or(posts.author_verified) as verified,
-        list_sort(list_distinct(flatten(list(posts.brands)))) as brands_mentioned
+        bool_or(posts.author_verified) as verified
     from as_of_days
     inner join posts
         on as_of_days.tenant_id = posts.tenant_id
@@ -64,13 +62,40 @@ authors as (
     having count(*) filter (where not posts.is_repost) > 0
 ),
 
+author_brands as (
+    -- every brand the author's posts in the window matched (a post's brand rows share its
+    -- author); de-duplicated per day first, cheaper than merging per-post brand lists
+    select
+        as_of_days.tenant_id,
+        as_of_days.as_of_date,
+        daily.platform,
+        daily.author_id,
+        list(distinct daily.brand order by daily.brand) as brands_mentioned
+    from as_of_days
+    inner join (
+        select distinct tenant_id, mention_date, platform, author_id, brand
+        from {{ ref('int_mentions_unnested_by_brand') }}
+        where {{ in_window('mention_date', window_days - 1) }}
+    ) as daily
+        on as_of_days.tenant_id = daily.tenant_id
+        and daily.mention_date > as_of_days.as_of_date - {{ window_days }}
+        and daily.mention_date <= as_of_days.as_of_date
+    group by as_of_days.tenant_id, as_of_days.as_of_date, daily.platform, daily.author_id
+),
+
 scaled as (
     select
-        *,
+        authors.*,
+        author_brands.brands_mentioned,
         ln(1 + coalesce(followers, 0)) as followers_log,
         ln(1 + total_engagement) as engagement_log,
         ln(1 + posts) as posts_log
     from authors
+    inner join author_brands
+        on authors.tenant_id = author_brands.tenant_id
+        and authors.as_of_date = author_brands.as_of_date
+        and authors.platform = author_brands.platform
+        and authors.author_id = author_brands.author_id
 ),
 
 scored as (
