@@ -4,7 +4,9 @@ Figures (issue: marts):
 - full `dbt build` (every model and test) over 30 days × ~200,000 events/day and
   ~20,000 mentions/day (3 tenants): wall time and peak memory of the dbt process;
 - incremental rebuild of one day (`dbt build` with the window of the last day) as
-  a ratio of the full build time (target ≤ 0.20).
+  a ratio of the full build time (target ≤ 0.20);
+- for scale, the same build over an empty window (a day after the data): what dbt costs
+  for this project's nodes before any data is read.
 
 The raw data goes straight into a temporary DuckDB file (`warehouse.demo_transform_seed`),
 so the figures are dbt's alone. Run: `.venv/bin/python bench/marts_bench.py [--days 30]
@@ -125,6 +127,10 @@ def main() -> None:
                       window=window_environment(last, last + timedelta(days=1)))
     ratio = one_day["seconds"] / full["seconds"]
     console.print(f"one-day rebuild: {one_day['seconds']:.1f}s = {ratio:.2f} of the full build")
+    empty_day = last + timedelta(days=400)
+    empty = run_dbt(path, target, "build",
+                    window=window_environment(empty_day, empty_day + timedelta(days=1)))
+    console.print(f"empty-window build: {empty['seconds']:.1f}s")
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -135,6 +141,8 @@ def main() -> None:
         "one_day_rebuild_seconds": round(one_day["seconds"], 2),
         "one_day_rebuild_peak_mib": round(one_day["peak_mib"]),
         "one_day_to_full_ratio": round(ratio, 3),
+        "empty_window_build_seconds": round(empty["seconds"], 2),
+        "empty_window_to_full_ratio": round(empty["seconds"] / full["seconds"], 3),
         "one_day_nodes_total_seconds": round(one_day["nodes_total_seconds"], 2),
         "one_day_slowest_nodes_seconds": one_day["slowest_nodes_seconds"],
         "full_build_slowest_nodes_seconds": full["slowest_nodes_seconds"],
