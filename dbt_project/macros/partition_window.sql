@@ -36,6 +36,14 @@
      and {{ column }} < {{ window_end(lookahead_days) }})
 {%- endmacro %}
 
+{#- The window's days and the same days `days` earlier, nothing in between (a
+    week-over-week model reads 2 days per day, not 8). The outer range lets DuckDB skip the
+    rest of the table. -#}
+{% macro in_window_and_days_before(column, days) -%}
+    ({{ in_window(column, days) }}
+     and ({{ in_window(column) }} or {{ in_window(column, days, -days) }}))
+{%- endmacro %}
+
 {#- The window a model rewrites: its window column over the run's window plus the
     model's own lookback (late rows, conversion windows, rolling baselines). -#}
 {% macro in_model_window(column=none) -%}

@@ -6,10 +6,8 @@
 -- earlier and the relative week-over-week change (null when the earlier value is 0 or
 -- the earlier day has no data). GA4 sessions are carried for reference only: the pulse
 -- counts sessions from our own events. A pulse day is a day with any product, revenue or
--- GA4 data for the tenant. A run aggregates its window and the same days a week earlier
--- (in_window(col, 7, -7): the window shifted back 7 days; on the raw timestamp, cheaper
--- to compare than its date), not the days in between; the outer 7-day lookback lets
--- DuckDB skip the rest of the table.
+-- GA4 data for the tenant. A run aggregates its window and the same days a week earlier,
+-- not the days in between (product events by the raw timestamp, cheaper than its date).
 {%- set metrics = ['sessions', 'signups', 'conversions', 'revenue', 'conversion_rate'] %}
 with product_days as (
     select
@@ -19,8 +17,7 @@ with product_days as (
         count(*) filter (where event = 'signup') as signups,
         count(*) filter (where event = 'purchase') as conversions
     from {{ ref('stg_product__events') }}
-    where {{ in_window('occurred_at', 7) }}
-        and ({{ in_window('occurred_at') }} or {{ in_window('occurred_at', 7, -7) }})
+    where {{ in_window_and_days_before('occurred_at', 7) }}
     group by tenant_id, event_date
 ),
 
@@ -32,8 +29,7 @@ revenue_days as (
         sum(cast(amount as decimal(18, 4))) as revenue,
         count(*) as order_lines
     from {{ ref('stg_connectors__revenue_lines') }}
-    where {{ in_window('order_date', 7) }}
-        and ({{ in_window('order_date') }} or {{ in_window('order_date', 7, -7) }})
+    where {{ in_window_and_days_before('order_date', 7) }}
     group by tenant_id, order_date
 ),
 
@@ -43,8 +39,7 @@ ga4_days as (
         snapshot_date as pulse_date,
         sum(sessions) as ga4_sessions
     from {{ ref('stg_connectors__ga4_daily_snapshots') }}
-    where {{ in_window('snapshot_date', 7) }}
-        and ({{ in_window('snapshot_date') }} or {{ in_window('snapshot_date', 7, -7) }})
+    where {{ in_window_and_days_before('snapshot_date', 7) }}
     group by tenant_id, snapshot_date
 ),
 
