@@ -8,8 +8,10 @@ import dagster as dg
 
 from warehouse.settings import load_settings
 
+# end_offset=1: today is a partition too (in progress), so landed events and webhooks
+# of today can be written and queried now; the schedule still runs complete days only.
 daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=load_settings().partition_start.isoformat(), timezone="UTC"
+    start_date=load_settings().partition_start.isoformat(), timezone="UTC", end_offset=1
 )
 
 # Ranges run as one run: a backfill of 30 days opens the store once, not 30 times.
@@ -17,11 +19,14 @@ single_run = dg.BackfillPolicy.single_run()
 
 
 def window_days(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> list[date]:
-    """The UTC days covered by the run's partition key or range."""
-    if isinstance(context, dg.AssetCheckExecutionContext):
-        keys = daily_partitions.get_partition_keys_in_range(
-            context.partition_key_range) if context.has_partition_key_range else []
-        return [date.fromisoformat(k) for k in keys]
+    """The UTC days of the run's partition: one key (schedule, sensor, UI, `--partition`)
+    or a range (backfills, `sightline materialize`), for assets and checks alike.
+
+    Raises ValueError when the run carries no partition at all.
+    """
+    if not (context.has_partition_key or context.has_partition_key_range):
+        raise ValueError("this step runs per daily partition: launch it with a partition "
+                         "key or a partition range")
     window = context.partition_time_window
     first, end = window.start.date(), window.end.date()
     return [first + timedelta(days=n) for n in range((end - first).days)]

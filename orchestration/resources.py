@@ -67,6 +67,11 @@ class LandingZoneResource(dg.ConfigurableResource):
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
+    @property
+    def first_day(self) -> date:
+        """The first daily partition: intake quarantines rows dated before it."""
+        return load_settings().partition_start
+
 
 class DemoResource(dg.ConfigurableResource):
     """Demo generator settings: tenants, and the crisis/launch days of the demo window.

@@ -49,11 +49,13 @@ def _landing_connector(connector: str) -> None:
     description="Each event is checked by the `events` landing contract; accepted events "
     "land as one JSONL file in the tenant's landing zone, rejected ones are listed with "
     "their reason. More than 10,000 events → 422.",
-    responses={422: _problem(422, "Not a batch, or more than 10,000 events")},
+    responses={422: _problem(422, "Not a batch, more than 10,000 events, or an item that "
+                             "is not an object / has a non-integer schema_version")},
 )
 async def post_events(batch: EventBatch, principal: Ingester, context: Context) -> Response:
     result = await anyio.to_thread.run_sync(
-        land_events, context.settings.landing_dir, principal.tenant_id, batch.events)
+        land_events, context.settings.landing_dir, principal.tenant_id, batch.events, None,
+        context.settings.partition_start)
     return envelope(asdict(result), status=202)
 
 

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
 
 from api.services.ingest import MAX_EVENTS
+from ingestion.landing.records import shape_reason
 
 _STRICT = ConfigDict(extra="forbid")
 
@@ -42,7 +50,17 @@ class ProductEvent(BaseModel):
     schema_version: int | None = Field(None, description="Contract version (1, the latest)")
 
 
-_EventItem = Annotated[Any, WithJsonSchema(ProductEvent.model_json_schema())]
+def _readable_record(value: Any) -> Any:
+    """Refuse, at the edge, an item no contract can read (not an object, a non-integer
+    schema_version): the sender's code is wrong, not one event's data."""
+    reason = shape_reason(value)
+    if reason:
+        raise ValueError(reason)
+    return value
+
+
+_EventItem = Annotated[Any, AfterValidator(_readable_record),
+                       WithJsonSchema(ProductEvent.model_json_schema())]
 
 
 class EventBatch(BaseModel):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -77,13 +77,14 @@ def _event_id(event: object) -> str | None:
     return None
 
 
-def validate_events(events: list[Any], tenant_id: str, now: datetime
-                    ) -> tuple[list[dict], list[Rejection]]:
+def validate_events(events: list[Any], tenant_id: str, now: datetime,
+                    first_day: date | None = None) -> tuple[list[dict], list[Rejection]]:
     """Split a batch into accepted events (as sent) and rejections with reasons.
 
     Each event is checked by the `events` landing contract exactly as intake checks a
     JSONL line: object shape, known fields and schema version, required fields, types,
-    limits, not more than a day in the future, no event_id twice in the batch.
+    limits, not more than a day in the future nor before `first_day` (the first daily
+    partition), no event_id twice in the batch.
     """
     contract = CONTRACTS["events"]
     seen: set[str] = set()
@@ -91,7 +92,8 @@ def validate_events(events: list[Any], tenant_id: str, now: datetime
     rejected: list[Rejection] = []
     for index, event in enumerate(events):
         try:
-            validate_record(contract, event, tenant_id, now, seen, within="batch")
+            validate_record(contract, event, tenant_id, now, seen, within="batch",
+                            first_day=first_day)
         except FieldError as exc:
             rejected.append(Rejection(index, _event_id(event), str(exc)))
             continue
@@ -100,7 +102,8 @@ def validate_events(events: list[Any], tenant_id: str, now: datetime
 
 
 def land_events(landing_dir: Path, tenant_id: str, events: list[Any],
-                now: datetime | None = None) -> EventBatchResult:
+                now: datetime | None = None, first_day: date | None = None
+                ) -> EventBatchResult:
     """Validate a batch and land the accepted events as one JSONL file.
 
     The file is `events/<tenant>/api-<UTC stamp>-<content hash>.jsonl`. When a file with
@@ -111,7 +114,7 @@ def land_events(landing_dir: Path, tenant_id: str, events: list[Any],
     if len(events) > MAX_EVENTS:
         raise ValueError(f"a batch holds at most {MAX_EVENTS:,} events, got {len(events):,}")
     now = now or now_utc()
-    accepted, rejected = validate_events(events, tenant_id, now)
+    accepted, rejected = validate_events(events, tenant_id, now, first_day)
     result = EventBatchResult(len(accepted), rejected)
     if accepted:
         data = jsonl(accepted)

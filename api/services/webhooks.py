@@ -36,6 +36,7 @@ from api.appdb import AppDatabase, WebhookDelivery, WebhookSecret, utcnow
 from api.services.ingest import content_hash, jsonl, stamp
 from ingestion.landing.contracts import CONTRACTS, now_utc
 from ingestion.landing.intake import TENANT_PATTERN
+from ingestion.landing.records import shape_reason
 from ingestion.landing.writer import relative_name, write_landing_file
 
 TOLERANCE_SECONDS = 300
@@ -186,6 +187,11 @@ def _records(body: bytes) -> list:
     records = payload if isinstance(payload, list) else [payload]
     if not records:
         raise WebhookError(422, "the body is an empty list: send one record or a list of them")
+    for index, record in enumerate(records):
+        reason = shape_reason(record)
+        if reason:
+            field = "body" if records is not payload else f"body[{index}]"
+            raise WebhookError(422, f"{field}: {reason}; nothing was landed")
     return records
 
 
@@ -203,7 +209,8 @@ def receive_webhook(db: AppDatabase, landing_dir: Path, tenant_id: str, connecto
     `<connector>/<tenant>/webhook-<UTC stamp>-<content hash>.jsonl`.
 
     Raises WebhookError: 404 unknown connector, 403 no secret configured, 400/401 bad
-    headers or signature (see `verify`), 422 a body that is not JSON.
+    headers or signature (see `verify`), 422 a body that is not JSON or holds a record
+    no contract can read (not an object, a non-integer schema_version).
     """
     if connector not in CONTRACTS:
         raise WebhookError(404, f"no landing connector {connector!r}; webhooks accept "

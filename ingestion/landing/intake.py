@@ -57,11 +57,12 @@ class FileReport:
     """What intake did with one file."""
 
     file: PendingFile
-    outcome: str = "processed"  # processed | failed
+    outcome: str = "processed"  # processed | failed | error (left waiting)
     landed: int = 0
     quarantined: int = 0
     days: set[date] = field(default_factory=set)
     moved_to: Path | None = None
+    error: str = ""  # the OS error that left the file waiting
 
     @property
     def rows(self) -> int:
@@ -109,14 +110,15 @@ def _quarantine_row(contract: Contract, tenant: str, file: str, line: int, raw: 
     }
 
 
-def _records(path: Path, contract: Contract) -> tuple[list[tuple[int, str, dict | None, str]], str]:
-    """Split a file into (line number, raw text, record or None, reason) tuples.
+def _records(data: bytes, suffix: str, contract: Contract
+             ) -> tuple[list[tuple[int, str, dict | None, str]], str]:
+    """Split a file's bytes into (line number, raw text, record or None, reason) tuples.
 
     Returns the tuples and a whole-file failure reason ('' when the file is readable).
     """
-    decoded = list(split_lines([path.read_bytes()]))
+    decoded = list(split_lines([data]))
     out: list[tuple[int, str, dict | None, str]] = []
-    if path.suffix == ".csv":
+    if suffix == ".csv":
         if not decoded:
             return [], "empty file: expected a CSV header line"
         header = parse_header(decoded[0][1])
@@ -139,6 +141,8 @@ def _records(path: Path, contract: Contract) -> tuple[list[tuple[int, str, dict 
                 continue
             out.append((number, text, dict(zip(header, values, strict=True)), ""))
         return out, ""
+    if not decoded:
+        return [], "empty file: expected one JSON object per line"
     for number, text, problem in decoded:
         if problem:
             out.append((number, text, None, problem))
@@ -169,23 +173,40 @@ def _row_day(record: dict | None, contract: Contract) -> date | None:
         return None
 
 
-def _validate(file: PendingFile, contract: Contract, now: datetime) -> _Outcome:
+def _unreadable_reason(records: list[tuple[int, str, dict | None, str]]) -> str:
+    """Why a file whose lines all failed to parse is rejected whole ('' when some line
+    parsed): a file of garbage is one quarantine row, not one per accidental line break."""
+    if not records or any(record is not None for _, _, record, _ in records):
+        return ""
+    number, _, _, reason = records[0]
+    return (f"no line of the file is a record ({len(records)} line(s) unreadable); "
+            f"line {number}: {reason}")
+
+
+def _validate(file: PendingFile, contract: Contract, data: bytes, now: datetime,
+              first_day: date | None) -> _Outcome:
     """Validate every line. A bad line is filed under its own day when its timestamp is
-    readable, else under the file's first good day, else under the intake day."""
+    readable and within the partitions, else under the file's first good day, else
+    under the intake day. A file unusable as a whole is one file-level row (line 0)."""
     outcome = _Outcome()
     label = f"{file.connector}/{file.tenant_id}/{file.path.name}"
     today = now.date()
-    if file.path.suffix not in SUFFIXES:
-        reason = f"unsupported file type {file.path.suffix!r}; use .csv or .jsonl"
-        outcome.bad.append(_quarantine_row(contract, file.tenant_id, label, 0,
-                                           file.path.read_bytes()[:4096].decode("utf-8", "replace"),
-                                           reason, today, now))
+
+    def whole_file(reason: str) -> _Outcome:
+        raw = data[:4096].decode("utf-8", "replace")
+        outcome.bad.append(_quarantine_row(contract, file.tenant_id, label, 0, raw, reason,
+                                           today, now))
         outcome.failed = True
         return outcome
-    records, file_problem = _records(file.path, contract)
+
+    if file.path.suffix not in SUFFIXES:
+        return whole_file(f"unsupported file type {file.path.suffix!r}; use .csv or .jsonl")
+    records, file_problem = _records(data, file.path.suffix, contract)
     if file_problem and not records:
-        outcome.bad.append(_quarantine_row(contract, file.tenant_id, label, 0, "", file_problem,
-                                           today, now))
+        return whole_file(file_problem)
+    unreadable = "" if file_problem else _unreadable_reason(records)
+    if unreadable:
+        return whole_file(unreadable)
     outcome.failed = bool(file_problem)
     seen_ids: set[str] = set()
     bad_lines: list[tuple[int, str, str, date | None]] = []
@@ -193,7 +214,8 @@ def _validate(file: PendingFile, contract: Contract, now: datetime) -> _Outcome:
         row: dict[str, object] | None = None
         if record is not None:
             try:
-                row = build_row(contract, record, file.tenant_id, now, seen_ids)
+                row = build_row(contract, record, file.tenant_id, now, seen_ids,
+                                first_day=first_day)
             except fields.FieldError as exc:
                 row, reason = None, str(exc)
         if row is None:
@@ -203,7 +225,7 @@ def _validate(file: PendingFile, contract: Contract, now: datetime) -> _Outcome:
         outcome.rows[row[contract.time_column].date()].append(row)  # type: ignore[union-attr]
     fallback = min(outcome.rows) if outcome.rows else today
     for number, text, reason, day in bad_lines:
-        if day is None or day > today:
+        if day is None or day > today or (first_day is not None and day < first_day):
             day = fallback
         outcome.bad.append(_quarantine_row(contract, file.tenant_id, label, number, text,
                                            reason, day, now))
@@ -234,12 +256,28 @@ def _stage(landing_dir: Path, file: PendingFile, contract: Contract, outcome: _O
     return days
 
 
-def intake_file(landing_dir: Path, file: PendingFile, now: datetime | None = None) -> FileReport:
-    """Validate, stage and move one landing file; return what happened to its lines."""
+def intake_file(landing_dir: Path, file: PendingFile, now: datetime | None = None,
+                first_day: date | None = None) -> FileReport:
+    """Validate, stage and move one landing file; return what happened to its lines.
+
+    Rows dated before `first_day` (the first partition) are quarantined with that reason.
+    Whatever the bytes hold, the file ends in `processed/` or `failed/` with every line
+    accounted for; only an OS error (the file vanished, a full disk) propagates.
+    """
     now = now or now_utc()
     contract = CONTRACTS[file.connector]
-    digest = hashlib.sha256(file.path.read_bytes()).hexdigest()[:16]
-    outcome = _validate(file, contract, now)
+    data = file.path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    try:
+        outcome = _validate(file, contract, data, now, first_day)
+    except Exception as exc:  # one file's surprise must not stop the others
+        log.exception("landing: %s could not be validated", file.path)
+        outcome = _Outcome(failed=True)
+        label = f"{file.connector}/{file.tenant_id}/{file.path.name}"
+        outcome.bad.append(_quarantine_row(
+            contract, file.tenant_id, label, 0, data[:4096].decode("utf-8", "replace"),
+            f"file could not be validated ({type(exc).__name__}: {exc}); fix it and send it "
+            "again", now.date(), now))
     report = FileReport(file, "failed" if outcome.failed else "processed",
                         landed=sum(len(r) for r in outcome.rows.values()),
                         quarantined=len(outcome.bad))
@@ -253,6 +291,18 @@ def intake_file(landing_dir: Path, file: PendingFile, now: datetime | None = Non
     return report
 
 
-def intake_pending(landing_dir: Path, now: datetime | None = None) -> list[FileReport]:
-    """Intake every pending file of the landing zone; return one report per file."""
-    return [intake_file(landing_dir, pending, now) for pending in pending_files(landing_dir)]
+def intake_pending(landing_dir: Path, now: datetime | None = None,
+                   first_day: date | None = None) -> list[FileReport]:
+    """Intake every pending file of the landing zone; return one report per file.
+
+    A file that cannot be staged or moved (an OS error) is logged, reported with outcome
+    'error' and left waiting for the next intake; the other files go on.
+    """
+    reports = []
+    for pending in pending_files(landing_dir):
+        try:
+            reports.append(intake_file(landing_dir, pending, now, first_day))
+        except OSError as exc:
+            log.error("landing: %s left waiting: %s", pending.path, exc)
+            reports.append(FileReport(pending, outcome="error", error=str(exc)))
+    return reports

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ingestion.landing.contracts import Contract, Row
@@ -76,12 +76,35 @@ def inspect_csv(contract: Contract, path: Path) -> CsvShape:
     return CsvShape(version, header, rows)
 
 
+def _json_type(value: object) -> str:
+    """The JSON name of a decoded value's type, for reasons a sender can act on."""
+    names = {dict: "an object", list: "an array", str: "a string", float: "a number",
+             bool: "a boolean", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def shape_reason(record: object) -> str:
+    """Why a decoded JSON record cannot be read as a record at all ('' when it can): it
+    is not an object, or its `schema_version` is not an integer. The API answers these
+    with 422 at the edge; intake quarantines them."""
+    if not isinstance(record, dict):
+        return f"a record must be a JSON object, got {_json_type(record)}"
+    version = record.get("schema_version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        return f"schema_version must be an integer, got {_json_type(version)}"
+    return ""
+
+
 def keys_reason(contract: Contract, record: dict) -> str:
-    """Why a JSON record's keys are unacceptable ('' when they are fine): an unknown
-    `schema_version`, or fields no version of the contract knows."""
-    version = record.get("schema_version", contract.latest)
+    """Why a JSON record's keys are unacceptable ('' when they are fine): a non-integer
+    or unknown `schema_version`, or fields no version of the contract knows."""
+    shape = shape_reason(record)
+    if shape:
+        return shape
+    version = record.get("schema_version")
+    version = contract.latest if version is None else version
     if version not in contract.versions:
-        return f"unknown schema_version {version!r}"
+        return f"unknown schema_version {version!r}; known: {sorted(contract.versions)}"
     allowed = set().union(*contract.versions.values()) | {"schema_version"}
     extra = sorted(set(record) - allowed)
     if extra:
@@ -90,16 +113,21 @@ def keys_reason(contract: Contract, record: dict) -> str:
 
 
 def build_row(contract: Contract, record: dict, tenant_id: str, now: datetime,
-              seen_ids: set[str], within: str = "file") -> Row:
+              seen_ids: set[str], within: str = "file", first_day: date | None = None) -> Row:
     """The raw-table row of one record (without `ingested_at`); adds its id to `seen_ids`.
 
-    Raises FieldError for a bad field, a time more than a day after `now`, or an id
-    already in `seen_ids` (a duplicate inside the same `within`: file or batch).
+    Raises FieldError for a bad field, a time more than a day after `now` or before
+    `first_day` (the first daily partition: no partition can hold it), or an id already
+    in `seen_ids` (a duplicate inside the same `within`: file or batch).
     """
     row = contract.build(record, tenant_id, contract.source)
     at = row[contract.time_column]
     if at > now + timedelta(days=1):  # type: ignore[operator]
         raise FieldError(f"{contract.time_column} {at} is in the future")
+    if first_day is not None and at.date() < first_day:  # type: ignore[union-attr]
+        raise FieldError(
+            f"{contract.time_column} {at} is before the first partition {first_day} "
+            "(SIGHTLINE_PARTITION_START); no daily partition can hold it")
     id_field = contract.id_column
     if row[id_field] in seen_ids:
         raise FieldError(f"duplicate {id_field} {row[id_field]!r} in this {within}")
@@ -108,7 +136,8 @@ def build_row(contract: Contract, record: dict, tenant_id: str, now: datetime,
 
 
 def validate_record(contract: Contract, record: object, tenant_id: str, now: datetime,
-                    seen_ids: set[str], within: str = "file") -> Row:
+                    seen_ids: set[str], within: str = "file",
+                    first_day: date | None = None) -> Row:
     """Validate one JSON record exactly as intake validates a JSONL line; return its row.
 
     Raises FieldError whose message is the reason intake would quarantine it with
@@ -119,4 +148,4 @@ def validate_record(contract: Contract, record: object, tenant_id: str, now: dat
     reason = keys_reason(contract, record)
     if reason:
         raise FieldError(reason)
-    return build_row(contract, record, tenant_id, now, seen_ids, within)
+    return build_row(contract, record, tenant_id, now, seen_ids, within, first_day)

@@ -67,11 +67,13 @@ connector_assets = [_connector_asset(c) for c in CONNECTORS]
 @dg.asset(key=["landing", "intake"], group_name="ingest", kinds={"python"})
 def landing_intake(landing: LandingZoneResource) -> dg.MaterializeResult:
     """Validate and stage every file waiting in the landing zone (no ClickHouse access)."""
-    reports = intake_pending(landing.path)
+    reports = intake_pending(landing.path, first_day=landing.first_day)
     return dg.MaterializeResult(
         metadata={
             "files": len(reports),
             "failed_files": sum(r.outcome == "failed" for r in reports),
+            "files_left_waiting": dg.MetadataValue.json(
+                {str(r.file.path): r.error for r in reports if r.outcome == "error"}),
             "rows_staged": sum(r.landed for r in reports),
             "rows_quarantined": sum(r.quarantined for r in reports),
             "days_touched": sorted({d.isoformat() for r in reports for d in r.days}),

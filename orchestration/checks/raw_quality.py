@@ -48,10 +48,11 @@ def _raw_check(key: tuple[str, ...]) -> dg.AssetChecksDefinition:
         with warehouse.open(f"checks {source}") as client:
             outcomes = [validate_frame(t, read_batch(client, t, source, days)) for t in tables]
         failures = [f"{o.table}: {f}" for o in outcomes for f in o.failures]
+        checked_days = f"{days[0]} .. {days[-1]}" if len(days) > 1 else days[0].isoformat()
         yield dg.AssetCheckResult(
             asset_key=dg.AssetKey(list(key)), check_name="raw_batch_valid",
             passed=not failures, severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"rows_checked": sum(o.rows for o in outcomes),
+            metadata={"days": checked_days, "rows_checked": sum(o.rows for o in outcomes),
                       "failures": dg.MetadataValue.json(failures)},
         )
         empty = [d.isoformat() for d in days
@@ -59,7 +60,8 @@ def _raw_check(key: tuple[str, ...]) -> dg.AssetChecksDefinition:
         yield dg.AssetCheckResult(
             asset_key=dg.AssetKey(list(key)), check_name="raw_batch_volume",
             passed=not empty, severity=dg.AssetCheckSeverity.WARN,
-            metadata={"rows_per_table": dg.MetadataValue.json({o.table: o.rows for o in outcomes}),
+            metadata={"days": checked_days,
+                      "rows_per_table": dg.MetadataValue.json({o.table: o.rows for o in outcomes}),
                       "empty_days": dg.MetadataValue.json(empty)},
         )
 

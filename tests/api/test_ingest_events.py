@@ -26,7 +26,7 @@ GOOD = {"event_id": "e1", "event": "signup", "person_id": "p1",
 #   3 event_id e1 again                           → duplicate in this batch
 #   4 extra field "colour"                        → unknown field
 #   5 good, +01:00 offset (09:00 UTC), revenue    → accepted
-#   6 a string, not an object                     → must be a JSON object
+#   6 a day before SIGHTLINE_PARTITION_START      → no partition can hold it
 #   7 good, no offset (taken as UTC)              → accepted
 #   8 tries to choose a tenant                    → unknown field tenant_id
 #   9 timestamp in 2100                           → in the future
@@ -40,7 +40,7 @@ BATCH = [
      "colour": "red"},
     {"event_id": "e5", "event": "purchase", "person_id": "p1", "revenue": 49.5,
      "timestamp": "2026-02-10T10:00:00+01:00", "country": "de", "device": "Mobile"},
-    "not an event",
+    {"event_id": "e9", "event": "visit", "person_id": "p9", "timestamp": "2025-12-31T23:59:59Z"},
     {"event_id": "e6", "event": "visit", "person_id": "p5", "timestamp": "2026-02-10T11:00:00",
      "utm_source": "newsletter"},
     {"event_id": "e7", "event": "visit", "person_id": "p6", "timestamp": "2026-02-10T12:00:00Z",
@@ -52,7 +52,8 @@ EXPECTED_REJECTIONS = [
     (2, "e3", "field 'timestamp'='yesterday' is not an ISO 8601 timestamp"),
     (3, "e1", "duplicate event_id 'e1' in this batch"),
     (4, "e4", "unknown field(s) ['colour']"),
-    (6, None, "a record must be a JSON object"),
+    (6, "e9", "timestamp 2025-12-31 23:59:59+00:00 is before the first partition 2026-01-01 "
+     "(SIGHTLINE_PARTITION_START); no daily partition can hold it"),
     (8, "e7", "unknown field(s) ['tenant_id']"),
     (9, "e8", "timestamp 2100-01-01 00:00:00+00:00 is in the future"),
 ]
@@ -136,6 +137,20 @@ def test_batch_limits_and_shape(client) -> None:
     chosen = client.post("/events", json={"events": [GOOD], "tenant_id": "globex"})
     assert chosen.status_code == 422
     assert chosen.json()["errors"][0]["field"] == "tenant_id"
+
+
+@pytest.mark.parametrize(("item", "message"), [
+    (dict(GOOD, schema_version={}), "schema_version must be an integer, got an object"),
+    (dict(GOOD, schema_version=[1]), "schema_version must be an integer, got an array"),
+    (dict(GOOD, schema_version="1"), "schema_version must be an integer, got a string"),
+    ("not an event", "a record must be a JSON object, got a string"),
+])
+def test_an_item_no_contract_can_read_is_422_naming_it(client, item, message) -> None:
+    answer = client.post("/events", json={"events": [GOOD, item]})
+    assert answer.status_code == 422, answer.text
+    [error] = answer.json()["errors"]
+    assert error["field"] == "events.1"
+    assert message in error["message"]
 
 
 def test_events_need_the_ingest_scope(server_url, keys) -> None:

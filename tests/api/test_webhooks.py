@@ -159,6 +159,24 @@ def test_unknown_connector_missing_secret_and_bad_json(client, secret, server_ur
     assert answer.status_code == 422 and "not JSON" in answer.json()["detail"]
 
 
+@pytest.mark.parametrize(("body", "detail"), [
+    ([RECORDS[0], dict(RECORDS[0], schema_version=[1])],
+     "body[1]: schema_version must be an integer, got an array"),
+    (dict(RECORDS[0], schema_version={}), "body: schema_version must be an integer, got an object"),
+    ([RECORDS[0], "text"], "body[1]: a record must be a JSON object, got a string"),
+])
+def test_a_record_no_contract_can_read_is_422_and_lands_nothing(
+        client, secret, api_settings, body, detail) -> None:
+    before = sorted(_folder(api_settings).glob("*")) if _folder(api_settings).exists() else []
+    data = json.dumps(body).encode()
+    answer = client.post(f"/webhooks/{CONNECTOR}", content=data,
+                         headers=_signed(secret, data, f"dlv-shape-{len(detail)}"))
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"] == f"{detail}; nothing was landed"
+    after = sorted(_folder(api_settings).glob("*")) if _folder(api_settings).exists() else []
+    assert after == before
+
+
 def test_webhooks_need_the_ingest_scope(server_url, keys) -> None:
     with client_for(server_url, keys.acme_read) as reader:
         assert reader.post(f"/webhooks/{CONNECTOR}", json=RECORDS).status_code == 403

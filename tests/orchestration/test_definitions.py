@@ -62,7 +62,8 @@ def test_every_mart_flows_from_sentiment_and_loads_to_a_publish_asset() -> None:
 def test_schedule_requests_yesterday() -> None:
     schedule = defs.resolve_schedule_def("daily_pipeline_schedule")
     context = dg.build_schedule_context(
-        scheduled_execution_time=datetime(2026, 3, 15, 1, 15, tzinfo=UTC))
+        scheduled_execution_time=datetime(2026, 3, 15, 1, 15, tzinfo=UTC),
+        repository_def=defs.get_repository_def())
     [request] = schedule.evaluate_tick(context).run_requests
     assert request.partition_key == "2026-03-14"
 

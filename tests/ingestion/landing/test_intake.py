@@ -131,9 +131,12 @@ def test_jsonl_events_with_bad_lines(tmp_path: Path) -> None:
     assert reasons == ["a JSONL line must be a JSON object",
                        "malformed JSON: Expecting value: line 1 column 1 (char 0)",
                        "missing required field 'person_id'", "unknown field(s) ['colour']"]
-    # The undecodable file has no good row: its line goes under the intake day.
+    # The undecodable file has no readable line: it fails whole, one row under the intake day.
+    assert [r.outcome for r in reports] == ["processed", "failed"]
     [undecodable] = load_staged_day(tmp_path, "events", NOW.date()).batch.quarantine.to_pylist()
-    assert undecodable["reason"] == "line is not valid UTF-8"
+    assert undecodable["line_number"] == 0
+    assert undecodable["reason"] == ("no line of the file is a record (1 line(s) unreadable); "
+                                     "line 1: line is not valid UTF-8")
 
 
 def test_pending_markers_follow_intake_and_writes(tmp_path: Path) -> None:
