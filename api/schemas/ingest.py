@@ -120,11 +120,20 @@ class UploadReceipt(BaseModel):
     columns: list[str]
 
 
+class QuarantineReason(BaseModel):
+    """Why rows of a source were quarantined, and how many."""
+
+    reason: str
+    rows: int
+
+
 class Activity(BaseModel):
     """A source's last write and quarantined rows for the tenant."""
 
     last_sync: str | None = Field(description="Latest `ingested_at` of its rows (UTC)")
     quarantined: int = Field(description="Rows of this source in `quarantine`")
+    quarantine_reasons: list[QuarantineReason] = Field(
+        description="The most frequent quarantine reasons of this source (at most 5)")
 
 
 class SaasConnectorStatus(Activity):

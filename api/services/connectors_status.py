@@ -19,8 +19,10 @@ RAW_TABLES = ("raw_events", "raw_social_mentions", "raw_connector_records")
 _LAST_SYNC_SQL = " UNION ALL ".join(
     f"SELECT source, max(ingested_at) AS last_ingested_at FROM {table} "
     "WHERE tenant_id = {tenant_id:String} GROUP BY source" for table in RAW_TABLES)
-_QUARANTINE_SQL = ("SELECT source, count() AS rows FROM quarantine "
-                   "WHERE tenant_id = {tenant_id:String} GROUP BY source")
+_QUARANTINE_SQL = ("SELECT source, reason, count() AS rows FROM quarantine "
+                   "WHERE tenant_id = {tenant_id:String} GROUP BY source, reason "
+                   "ORDER BY source, rows DESC, reason")
+TOP_REASONS = 5
 
 
 def _count_files(folder: Path) -> int:
@@ -39,17 +41,24 @@ def landing_files(landing_dir: Path, connector: str, tenant_id: str) -> dict[str
 
 
 def source_activity(scope: TenantScope) -> dict[str, dict[str, Any]]:
-    """{source: {last_sync, quarantined}} for every source with rows of this tenant in
-    the raw tables or in quarantine."""
+    """{source: {last_sync, quarantined, quarantine_reasons}} for every source with rows
+    of this tenant in the raw tables or in quarantine (the top reasons by rows)."""
     found: dict[str, dict[str, Any]] = {}
     for row in scope.rows(_LAST_SYNC_SQL):
-        entry = found.setdefault(row["source"], {"last_sync": None, "quarantined": 0})
+        entry = found.setdefault(row["source"], idle_activity())
         if entry["last_sync"] is None or row["last_ingested_at"] > entry["last_sync"]:
             entry["last_sync"] = row["last_ingested_at"]
     for row in scope.rows(_QUARANTINE_SQL):
-        found.setdefault(row["source"], {"last_sync": None, "quarantined": 0})
-        found[row["source"]]["quarantined"] = int(row["rows"])
+        entry = found.setdefault(row["source"], idle_activity())
+        entry["quarantined"] += int(row["rows"])
+        if len(entry["quarantine_reasons"]) < TOP_REASONS:
+            entry["quarantine_reasons"].append({"reason": row["reason"], "rows": int(row["rows"])})
     return found
+
+
+def idle_activity() -> dict[str, Any]:
+    """The activity of a source with no rows and nothing quarantined."""
+    return {"last_sync": None, "quarantined": 0, "quarantine_reasons": []}
 
 
 def connectors_status(scope: TenantScope, settings: Settings,
@@ -60,7 +69,7 @@ def connectors_status(scope: TenantScope, settings: Settings,
     """
     tenant = scope.tenant_id
     activity = source_activity(scope)
-    idle = {"last_sync": None, "quarantined": 0}
+    idle = idle_activity()
     saas = []
     for connector in CONNECTORS:
         reason = connector.skip_reason(settings.connectors)

@@ -96,7 +96,8 @@ def test_last_sync_and_quarantine_per_source(status) -> None:
     sources = {s["source"]: s for s in status["sources"]}
     assert sorted(sources) == ["demo", "landing:events", "landing:revenue", "x_api"]
     assert sources["demo"]["last_sync"].startswith("2026-02-13T11:30:00")
-    assert sources["x_api"] == {"source": "x_api", "last_sync": None, "quarantined": 2}
+    assert sources["x_api"] == {"source": "x_api", "last_sync": None, "quarantined": 2,
+                                "quarantine_reasons": [{"reason": "bad", "rows": 2}]}
 
 
 def test_saas_connectors_report_why_they_are_skipped(status) -> None:
