@@ -105,7 +105,8 @@ def test_an_unexpected_error_in_one_file_does_not_stop_the_others(
 
 
 def test_rows_before_the_first_partition_are_quarantined_with_that_reason(tmp_path) -> None:
-    early = b'{"event_id":"o1","event":"visit","person_id":"p","timestamp":"2025-12-31T23:00:00Z"}\n'
+    early = (b'{"event_id":"o1","event":"visit","person_id":"p",'
+             b'"timestamp":"2025-12-31T23:00:00Z"}\n')
     _drop(tmp_path, "c_tenant", "mixed.jsonl", early + GOOD)
     [report] = intake_pending(tmp_path, NOW, first_day=date(2026, 1, 1))
     assert (report.landed, report.quarantined) == (3, 1)
