@@ -81,8 +81,7 @@ async def _api_problem(request: Request, exc: ApiProblem) -> JSONResponse:
 
 
 async def _busy(request: Request, exc: StoreBusyError) -> JSONResponse:
-    return problem(503, "the embedded store is busy with a pipeline run; retry shortly",
-                   request, headers={"Retry-After": str(exc.retry_after)})
+    return problem(503, exc.detail, request, headers={"Retry-After": str(exc.retry_after)})
 
 
 async def _clickhouse(request: Request, exc: ClickHouseError) -> JSONResponse:

@@ -28,7 +28,7 @@ import pyarrow as pa
 from clickhouse_connect.driver.client import Client
 
 from warehouse.clickhouse import open_clickhouse
-from warehouse.migrate import MIGRATIONS_DIR
+from warehouse.migrate import MIGRATIONS_DIR, applied_versions, load_migrations, migrate
 from warehouse.settings import Settings
 from warehouse.store_lock import StoreLockedError
 
@@ -50,9 +50,12 @@ def migrated_tenant_tables() -> frozenset[str]:
 class StoreBusyError(RuntimeError):
     """The embedded store stayed busy (another process holds it) past the bounded wait."""
 
-    def __init__(self, message: str, retry_after: int) -> None:
+    def __init__(self, message: str, retry_after: int,
+                 detail: str = "the embedded store is busy with a pipeline run; retry shortly"
+                 ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.detail = detail  # what the caller is told (503)
 
 
 class ServingStore:
@@ -69,6 +72,7 @@ class ServingStore:
         self._active = 0
         self._release_timer: threading.Timer | None = None
         self._tenant_tables: frozenset[str] | None = None
+        self._schema_ready = False
 
     @property
     def is_open(self) -> bool:
@@ -76,6 +80,37 @@ class ServingStore:
         return self._client is not None
 
     def _open(self) -> Client:
+        client = self._connect()
+        if not self._schema_ready:
+            try:
+                self._ready_schema(client)
+            except StoreBusyError:
+                self._close_client(client)
+                raise
+        return client
+
+    def _ready_schema(self, client: Client) -> None:
+        """Bring a fresh embedded store up to date (it is this process's own); refuse to
+        serve a server whose schema is behind (another process owns its migrations)."""
+        if self.settings.embedded:
+            migrate(client, self.settings.clickhouse_cluster)
+        else:
+            pending = [m for m in load_migrations() if m.version not in applied_versions(client)]
+            if pending:
+                message = (f"the ClickHouse schema is behind: {len(pending)} migration(s) "
+                           f"pending ({pending[0].version:04d}_{pending[0].name} first); run "
+                           "`sightline migrate`, then retry")
+                raise StoreBusyError(message, retry_after=30, detail=message)
+        self._schema_ready = True
+
+    def _close_client(self, client: Client) -> None:
+        if self._exit is not None:
+            self._exit.close()
+            self._exit = None
+        else:
+            client.close()
+
+    def _connect(self) -> Client:
         if not self.settings.embedded:
             return clickhouse_connect.get_client(dsn=self.settings.clickhouse_url,
                                                  autogenerate_session_id=False)

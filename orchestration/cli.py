@@ -10,6 +10,7 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -69,11 +70,37 @@ def _chunks(first: date, last: date, size: int) -> list[tuple[date, date]]:
     return out
 
 
-def _run_window(settings: Settings, select: str | None, first: date, last: date,
-                chunk_days: int) -> None:
-    """Materialize the selection over [first, last] in chunks, with a progress bar."""
-    from orchestration.runner import RunFailedError, check_window, run_range, select_assets
+def _progress() -> Progress:
+    """The bar every long command shows: what runs, steps done, time taken."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("steps"), TimeElapsedColumn())
+    # The bar keeps the current stdout while runs write to the log file.
+    return Progress(*columns, console=Console(file=sys.stdout))
+
+
+@contextlib.contextmanager
+def _runs_logged(settings: Settings) -> Iterator[Path]:
+    """Send what runs print (dagster-dbt echoes every dbt event) to logs/runs.log, and turn
+    a failed run or a busy store into a clear error."""
+    from orchestration.runner import RunFailedError
     from warehouse.store_lock import StoreLockedError
+
+    log_path = settings.home / "logs" / "runs.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with log_path.open("a") as sink, contextlib.redirect_stdout(sink):
+            yield log_path
+    except (RunFailedError, StoreLockedError) as exc:
+        raise _fail(f"{exc}\nFix the cause (dbt's output is in {log_path}), then "
+                    "re-run the same range: partition writes are idempotent.") from None
+
+
+def _run_window(settings: Settings, select: str | None, first: date, last: date,
+                chunk_days: int) -> dict[str, dict]:
+    """Materialize the selection over [first, last] in chunks, with a progress bar driven
+    by the runs' step events; return each asset's metadata of its last run."""
+    from orchestration.cli_progress import ProgressObserver
+    from orchestration.runner import check_window, run_range, select_assets
 
     try:
         check_window(first, last, settings)
@@ -81,24 +108,15 @@ def _run_window(settings: Settings, select: str | None, first: date, last: date,
     except ValueError as exc:
         raise _fail(str(exc)) from None
     instance = _instance(settings)
-    days = (last - first).days + 1
-    # dagster-dbt echoes every dbt event to stdout; keep the terminal to the progress bar.
-    log_path = settings.home / "logs" / "runs.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("days"), TimeElapsedColumn())
-    # The bar keeps the current stdout while runs write to the log file.
-    with Progress(*columns, console=Console(file=sys.stdout)) as progress:
-        task = progress.add_task("materializing", total=days)
-        for start, end in _chunks(first, last, chunk_days):
-            progress.update(task, description=f"{start} → {end}")
-            try:
-                with log_path.open("a") as sink, contextlib.redirect_stdout(sink):
-                    run_range(selection, start, end, instance)
-            except (RunFailedError, StoreLockedError) as exc:
-                raise _fail(f"{exc}\nFix the cause (dbt's output is in {log_path}), then "
-                            "re-run the same range: partition writes are idempotent.") from None
-            progress.advance(task, (end - start).days + 1)
+    chunks = _chunks(first, last, chunk_days)
+    metadata: dict[str, dict] = {}
+    with _progress() as progress:
+        observer = ProgressObserver(progress, progress.add_task("materializing"), len(chunks))
+        for start, end in chunks:
+            observer.start_window(f"{start} → {end}" if start != end else str(start))
+            with _runs_logged(settings):
+                metadata |= run_range(selection, start, end, instance, observer).metadata
+    return metadata
 
 
 def _print_counts(settings: Settings, first: date | None, last: date | None,
@@ -162,8 +180,9 @@ def demo(
         write_sample_files(settings.landing_dir, tenant, last)
     for name, reason in skip_reasons(settings.connectors).items():
         console.print(f"[dim]connector {name} skipped: {reason}[/]")
-    run_job("landing_intake_job", _instance(settings))
-    run_job("scenario_library_job", _instance(settings))
+    with _runs_logged(settings):
+        run_job("landing_intake_job", _instance(settings))
+        run_job("scenario_library_job", _instance(settings))
     _run_window(settings, None, first, last, chunk_days=10)
     _print_counts(settings, first, last, time.monotonic() - started)
     if not no_serve:
@@ -204,8 +223,55 @@ def materialize(
     """Materialize assets for a range of days as one run (single-run backfill)."""
     settings = load_settings()
     first, last = _parse_day(from_, "--from"), _parse_day(to, "--to")
-    _run_window(settings, select, first, last, chunk_days=(last - first).days + 1)
+    metadata = _run_window(settings, select, first, last, chunk_days=(last - first).days + 1)
     console.print(f"[green]Materialized[/] {first} → {last}.")
+    _explain_empty_sources(settings, metadata)
+
+
+def _explain_empty_sources(settings: Settings, metadata: dict[str, dict]) -> None:
+    """Say so when the sources of a run wrote no row, and what to do about waiting files."""
+    from ingestion.landing.intake import pending_files
+
+    written = {key: int(meta["rows_written"]) for key, meta in metadata.items()
+               if "rows_written" in meta and key.startswith("raw/")}
+    waiting = pending_files(settings.landing_dir) if settings.landing_dir.exists() else []
+    if written and not sum(written.values()):
+        console.print("[yellow]No source wrote a row for these days[/] "
+                      f"({', '.join(sorted(written))}).")
+    if waiting:
+        console.print(f"[yellow]{len(waiting)} file(s) wait in the landing zone[/] and were "
+                      "not read by this run: `sightline ingest` lands them now (the "
+                      "landing sensor does it under `sightline dev`).")
+
+
+@app.command()
+def ingest() -> None:
+    """Land what waits now: validate every waiting landing file (bad lines and files go to
+    quarantine with a reason), then write every changed day into ClickHouse. Events,
+    webhooks and uploads posted to the API are queryable once this returns."""
+    from orchestration.cli_progress import ProgressObserver
+    from orchestration.landing_runs import land_pending
+
+    settings = load_settings()
+    instance = _instance(settings)
+    with _progress() as progress:
+        observer = ProgressObserver(progress, progress.add_task("landing"))
+        observer.start_window("landing")
+        with _runs_logged(settings):
+            summary = land_pending(settings, instance, observer)
+    console.print(
+        f"Files read: {summary.files_read} ({summary.files_failed} failed whole); rows "
+        f"staged: {summary.rows_staged:,}; quarantined at intake: "
+        f"{summary.rows_quarantined_at_intake:,}.")
+    for day, rows in sorted(summary.rows_written.items()):
+        console.print(f"  {day}: {rows:,} rows written")
+    reasons = summary.reasons_nothing_landed(settings)
+    if reasons:
+        console.print("[yellow]Nothing landed:[/]")
+        for reason in reasons:
+            console.print(f"  - {reason}")
+    else:
+        console.print(f"[green]Landed[/] {sum(summary.rows_written.values()):,} rows.")
 
 
 @app.command()

@@ -30,7 +30,7 @@ from orchestration.resources import (
     WarehouseResource,
 )
 from orchestration.schedules import daily_pipeline_schedule
-from orchestration.sensors import landing_files_sensor
+from orchestration.sensors import dead_runs_sensor, landing_files_sensor
 from warehouse.settings import load_settings
 
 # Embedded chDB admits one process at a time: run steps in the run's own process.
@@ -44,7 +44,7 @@ defs = dg.Definitions(
     jobs=[daily_ingest_job, daily_pipeline_job, landing_intake_job, landing_load_job,
           scenario_library_job],
     schedules=[daily_pipeline_schedule],
-    sensors=[landing_files_sensor],
+    sensors=[landing_files_sensor, dead_runs_sensor],
     resources={
         "warehouse": WarehouseResource(),
         "landing": LandingZoneResource(),

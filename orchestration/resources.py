@@ -18,6 +18,7 @@ import duckdb
 from clickhouse_connect.driver.client import Client
 
 from ingestion.demo import DemoConfig
+from orchestration.run_liveness import record_run_process
 from warehouse.clickhouse import open_clickhouse
 from warehouse.migrate import migrate
 from warehouse.settings import Settings, load_settings
@@ -26,7 +27,17 @@ from warehouse.transform_store import open_transform_store
 STORE_POOL = "sightline_store"  # every step touching the embedded store: limit 1
 
 
-class WarehouseResource(dg.ConfigurableResource):
+class _RunResource(dg.ConfigurableResource):
+    """Records, when a run sets it up, which process executes the run: an embedded run
+    is in-process, so `orchestration.run_liveness` can tell a dead run from a live one."""
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        settings = load_settings()
+        if settings.embedded and context.dagster_run is not None:
+            record_run_process(settings.dagster_home, context.run_id)
+
+
+class WarehouseResource(_RunResource):
     """The ClickHouse store (server or embedded chDB), opened per unit of work."""
 
     def settings(self) -> Settings:
@@ -42,7 +53,7 @@ class WarehouseResource(dg.ConfigurableResource):
             yield client
 
 
-class TransformStoreResource(dg.ConfigurableResource):
+class TransformStoreResource(_RunResource):
     """The DuckDB file dbt transforms run on (`SIGHTLINE_DUCKDB_PATH`)."""
 
     @property
@@ -57,7 +68,7 @@ class TransformStoreResource(dg.ConfigurableResource):
             yield con
 
 
-class LandingZoneResource(dg.ConfigurableResource):
+class LandingZoneResource(_RunResource):
     """The landing-zone folder (`SIGHTLINE_LANDING_DIR`)."""
 
     @property

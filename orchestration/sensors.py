@@ -16,6 +16,7 @@ from ingestion.landing.intake import pending_files, staged_dir
 from ingestion.landing.staging import pending_days
 from orchestration.jobs import landing_intake_job, landing_load_job
 from orchestration.partitions import daily_partitions
+from orchestration.run_liveness import reap_dead_runs
 from warehouse.settings import load_settings
 
 
@@ -53,3 +54,14 @@ def landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult
     if skipped:
         context.log.warning("staged days not loaded: " + "; ".join(skipped))
     return dg.SensorResult(run_requests=requests)
+
+
+@dg.sensor(minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+def dead_runs_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+    """Fail runs whose process died (kill -9, OOM, reboot) and free their store slots, so
+    the schedule's and this sensor's next runs do not queue behind them forever."""
+    reaped = reap_dead_runs(context.instance, load_settings().dagster_home)
+    if reaped:
+        context.log.warning(f"marked failed (process gone): {', '.join(reaped)}")
+        return dg.SkipReason(f"reaped {len(reaped)} dead run(s): {', '.join(reaped)}")
+    return dg.SkipReason("no dead runs")
