@@ -118,7 +118,8 @@ class ServingStore:
         stack = ExitStack()
         try:
             client = stack.enter_context(open_clickhouse(
-                dataclasses.replace(self.settings, store_lock_timeout_seconds=wait),
+                dataclasses.replace(self.settings, store_lock_timeout_seconds=wait,
+                                    store_linger_seconds=0),
                 purpose="sightline api"))
         except StoreLockedError as exc:
             stack.close()

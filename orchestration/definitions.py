@@ -6,7 +6,6 @@ Load it with `dagster dev -m orchestration.definitions` (or `sightline dev`).
 from __future__ import annotations
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.assets.enrich import social_mentions_scored
 from orchestration.assets.ingest import ingest_assets
@@ -24,6 +23,7 @@ from orchestration.jobs import (
     scenario_library_job,
 )
 from orchestration.resources import (
+    DbtResource,
     DemoResource,
     LandingZoneResource,
     TransformStoreResource,
@@ -50,7 +50,7 @@ defs = dg.Definitions(
         "landing": LandingZoneResource(),
         "demo": DemoResource(),
         "transform_store": TransformStoreResource(),
-        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=str(DBT_EXECUTABLE)),
+        "dbt": DbtResource(project_dir=DBT_PROJECT, dbt_executable=str(DBT_EXECUTABLE)),
     },
     executor=_executor,
 )

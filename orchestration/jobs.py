@@ -18,8 +18,7 @@ daily_ingest_job = dg.define_asset_job(
     "daily_ingest", selection=partitioned_ingest, partitions_def=daily_partitions,
     description="Every source's partition for one day (the schedule runs yesterday).",
 )
-# The whole day: sources → sentiment → DuckDB → dbt → ClickHouse marts. The staging views
-# are unpartitioned; they ride along so a fresh DuckDB file has them before the models.
+# The whole day: sources → sentiment → DuckDB → dbt → ClickHouse marts → wargame.
 pipeline_selection = (dg.AssetSelection.groups("ingest", "enrich", "load", "transform", "publish",
                                               "simulate")
                       - dg.AssetSelection.assets(["landing", "intake"],

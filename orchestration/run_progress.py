@@ -26,7 +26,7 @@ _STEP_EVENTS = {
 
 @dataclass(frozen=True)
 class StepEvent:
-    """One step changing state: its key (e.g. `clickhouse__mart_x`) and new state."""
+    """One step changing state: its key (e.g. `publish_marts`) and new state."""
 
     step_key: str
     state: str  # started | succeeded | failed | skipped

@@ -15,7 +15,6 @@ from dagster._core.storage.tags import (
     PARTITION_NAME_TAG,
 )
 
-from orchestration.assets.transform import staging_views
 from orchestration.definitions import defs
 from orchestration.jobs import pipeline_selection
 from orchestration.partitions import daily_partitions
@@ -72,9 +71,7 @@ def select_assets(select: str | None) -> dg.AssetSelection:
     if not keys:
         known = ", ".join(sorted(k.to_user_string() for k in graph.get_all_asset_keys()))
         raise ValueError(f"no asset matches --select {select!r}; known assets: {known}")
-    # dbt's staging views are unpartitioned but ride along with the models that read them.
-    views = dg.AssetSelection.assets(*staging_views.keys).resolve(graph)
-    unpartitioned = [k.to_user_string() for k in keys - views if not graph.get(k).is_partitioned]
+    unpartitioned = [k.to_user_string() for k in keys if not graph.get(k).is_partitioned]
     if unpartitioned:
         raise ValueError(f"{', '.join(unpartitioned)} not partitioned: select partitioned assets")
     return selection

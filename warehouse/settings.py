@@ -68,6 +68,7 @@ class Settings:
     dagster_home: Path
     partition_start: date
     store_lock_timeout_seconds: float
+    store_linger_seconds: float  # embedded store kept open after a unit of work
     demo_tenants: tuple[str, ...] = ("acme", "globex")
     connectors: ConnectorSettings = field(default_factory=ConnectorSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
@@ -163,6 +164,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         dagster_home=Path(env.get("DAGSTER_HOME") or home / "dagster"),
         partition_start=partition_start,
         store_lock_timeout_seconds=float(env.get("SIGHTLINE_STORE_LOCK_TIMEOUT", "60")),
+        store_linger_seconds=float(env.get("SIGHTLINE_STORE_LINGER", "1")),
         demo_tenants=tuple(
             name.strip()
             for name in env.get("SIGHTLINE_DEMO_TENANTS", "acme,globex").split(",")

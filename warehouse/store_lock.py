@@ -77,6 +77,15 @@ def _record_holder(handle: IO[str], purpose: str) -> None:
     handle.flush()
 
 
+def note_purpose(lock_path: Path, purpose: str) -> None:
+    """Record a new purpose for a lock this process already holds (for `locked_message`
+    and anyone watching the lock file); does nothing when it is not held here."""
+    with _guard:
+        held = _held.get(lock_path.resolve())
+        if held is not None:
+            _record_holder(held[0], purpose)
+
+
 @contextmanager
 def store_lock(lock_path: Path, timeout: float, purpose: str = "") -> Iterator[None]:
     """Hold the store lock for the duration of the block.

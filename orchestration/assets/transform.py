@@ -1,12 +1,13 @@
-"""dbt models as assets (DESIGN §5): partitioned incremental models and the rest.
+"""dbt models as assets (DESIGN §5): one `dbt build` per run, over the run's window.
 
-`partitioned_models` runs `dbt build` on the incremental models for the run's window,
-half-open [min_date, max_date), passed in the dbt process's environment
-(`warehouse.dbt_window`: unlike --vars, a new window keeps dbt's partial parse); each
-model adds its own lookback.
-`staging_views` builds the unpartitioned staging views the models read. dbt tests arrive
-as asset checks; a failing error-severity test fails the step, so nothing downstream
-(the publish assets) runs on a bad build.
+`dbt_models` builds every model — the staging views and the incremental models that
+read them — for the run's window, half-open [min_date, max_date), passed in the dbt
+process's environment (`warehouse.dbt_window`: unlike --vars, a new window keeps dbt's
+partial parse); each model adds its own lookback. One invocation, not one for the views
+and one for the models: dbt's start-up is most of a one-day build (docs/benchmarks.md),
+and the views are partitioned assets only in name (re-creating a view costs nothing).
+dbt tests arrive as asset checks; a failing error-severity test fails the step, so
+nothing downstream (the publish assets) runs on a bad build.
 """
 
 import os
@@ -20,8 +21,6 @@ from orchestration.dbt_manifest import DBT_PROJECT, ensure_manifest
 from orchestration.partitions import daily_partitions, single_run
 from orchestration.resources import STORE_POOL, TransformStoreResource
 from warehouse.dbt_window import environment, window_environment
-
-PARTITIONED_SELECT = "config.materialized:incremental"
 
 
 class SightlineTranslator(DagsterDbtTranslator):
@@ -49,18 +48,17 @@ def _point_dbt_at_store(transform_store: TransformStoreResource) -> None:
 @dbt_assets(
     manifest=ensure_manifest(),
     project=DBT_PROJECT,
-    select=PARTITIONED_SELECT,
-    name="dbt_partitioned_models",
+    name="dbt_models",
     partitions_def=daily_partitions,
     backfill_policy=single_run,
     dagster_dbt_translator=translator,
     pool=STORE_POOL,
 )
-def partitioned_models(
+def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource,
     transform_store: TransformStoreResource,
 ) -> Iterator:
-    """Incremental models over the run's partition window."""
+    """Every dbt model (views and incremental models) over the run's partition window."""
     window = context.partition_time_window
     _point_dbt_at_store(transform_store)
     # the dbt process copies the environment when it starts, inside cli()
@@ -69,21 +67,4 @@ def partitioned_models(
     yield from invocation.stream()
 
 
-@dbt_assets(
-    manifest=ensure_manifest(),
-    project=DBT_PROJECT,
-    exclude=PARTITIONED_SELECT,
-    name="dbt_views",
-    dagster_dbt_translator=translator,
-    pool=STORE_POOL,
-)
-def staging_views(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource,
-    transform_store: TransformStoreResource,
-) -> Iterator:
-    """Staging views (cheap to rebuild; they hold no data)."""
-    _point_dbt_at_store(transform_store)
-    yield from dbt.cli(["build"], context=context).stream()
-
-
-transform_assets = [staging_views, partitioned_models]
+transform_assets = [dbt_models]

@@ -9,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
+from typing import TYPE_CHECKING
 
-import great_expectations as gx
 import pandas as pd
 from clickhouse_connect.driver.client import Client
-from great_expectations import expectations as gxe
-from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from ingestion.schemas import RAW_TABLES
+
+if TYPE_CHECKING:
+    import great_expectations as gx
 
 PLATFORMS = ["x", "reddit", "linkedin"]
 
@@ -34,6 +35,11 @@ _CHECKED_COLUMNS = {
 
 
 def _suite(table: str) -> gx.ExpectationSuite:
+    # GX takes 2.6 s to import: only a run with rows to validate pays it, not every
+    # process that loads the code location (the UI, sensors, the CLI).
+    import great_expectations as gx
+    from great_expectations import expectations as gxe
+
     suite = gx.ExpectationSuite(name=f"{table}_batch")
     for column in KEYS[table]:
         suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(column=column))
@@ -60,6 +66,9 @@ def _suite(table: str) -> gx.ExpectationSuite:
 
 @cache
 def _batch_definition():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
     # Metric progress bars would flood the CLI's and Dagster's logs.
     context.variables.progress_bars = ProgressBarsConfig(globally=False)

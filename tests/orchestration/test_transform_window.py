@@ -8,7 +8,7 @@ import os
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.assets.transform import partitioned_models
+from orchestration.assets.transform import dbt_models
 from orchestration.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT
 from orchestration.resources import TransformStoreResource
 
@@ -35,7 +35,7 @@ def test_the_partition_window_goes_in_the_dbt_environment_only() -> None:
     before = {k: v for k, v in os.environ.items() if k.startswith("SIGHTLINE_WINDOW_")}
     context = dg.build_asset_context(partition_key="2026-03-14")
     dbt = _RecordingDbt(project_dir=DBT_PROJECT, dbt_executable=str(DBT_EXECUTABLE))
-    list(partitioned_models(context=context, dbt=dbt, transform_store=TransformStoreResource()))
+    list(dbt_models(context=context, dbt=dbt, transform_store=TransformStoreResource()))
     assert seen == [(["build"], {"SIGHTLINE_WINDOW_MIN_DATE": "2026-03-14",
                                  "SIGHTLINE_WINDOW_MAX_DATE": "2026-03-15"})]
     after = {k: v for k, v in os.environ.items() if k.startswith("SIGHTLINE_WINDOW_")}
