@@ -38,12 +38,15 @@ class _SharedEmbeddedClient:
         self._held: ExitStack | None = None
         self._timer: threading.Timer | None = None
 
-    def acquire(self, settings: Settings) -> Client:
+    def acquire(self, settings: Settings, purpose: str) -> Client:
         """The open client (opening it if needed); call with the store lock held."""
         with self.guard:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+            if self.client is not None and self.depth == 0:
+                # A lingering store taken up by a new unit of work: record what it is.
+                note_purpose(lock_path(settings), purpose)
             if self.client is None:
                 held = ExitStack()
                 # The client keeps its own hold on the lock while it lingers.
@@ -127,8 +130,7 @@ def open_clickhouse(settings: Settings, purpose: str = "") -> Iterator[Client]:
             client.close()
         return
     with store_lock(lock_path(settings), settings.store_lock_timeout_seconds, purpose):
-        note_purpose(lock_path(settings), purpose)  # a lingering hold keeps the old one
-        client = _embedded.acquire(settings)
+        client = _embedded.acquire(settings, purpose)
         try:
             yield client
         finally:
