@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api.answers import cached_answer, envelope
 from api.deps import Context, Reader
 from api.errors import ApiProblem
-from api.schemas.common import Envelope
+from api.schemas.common import MAX_OFFSET, Day, Envelope
 from api.schemas.wargaming import (
     RunDetail,
     RunSummary,
@@ -68,7 +68,7 @@ async def list_scenarios(context: Context, principal: Reader) -> Response:
             summary="Simulation runs, newest first")
 async def history(context: Context, principal: Reader,
                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                  offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+                  offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> Response:
     runs = await anyio.to_thread.run_sync(service.list_runs, context.db, principal.tenant_id,
                                           limit, offset)
     return envelope(runs)
@@ -78,12 +78,13 @@ async def history(context: Context, principal: Reader,
             summary="The pipeline's daily simulations of every template (sim_wargame_results)")
 async def published_results(
         request: Request, context: Context, principal: Reader,
-        as_of: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$",
-                                           description="As-of day; default the latest")] = None,
+        as_of: Annotated[Day | None, Query(description="As-of day (YYYY-MM-DD); default the "
+                                           "latest")] = None,
 ) -> Response:
+    day = as_of.isoformat() if as_of else None
     return await cached_answer(request, context, principal, "wargaming.results",
-                               {"as_of": as_of}, ["sim_wargame_results"],
-                               lambda scope: service.published_results(scope, as_of))
+                               {"as_of": day}, ["sim_wargame_results"],
+                               lambda scope: service.published_results(scope, day))
 
 
 @router.get("/{run_id}", response_model=Envelope[RunDetail], summary="One simulation run")

@@ -54,7 +54,10 @@ def _utc_today() -> date:
 def _number(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a number")
-    number = float(value)  # ValueError for text that is not a number
+    try:
+        number = float(value)  # ValueError for text that is not a number
+    except OverflowError:  # an integer beyond any float (JSON allows 10**400)
+        raise ValueError("expected a finite number") from None
     if not math.isfinite(number):
         raise ValueError("expected a finite number")
     return number
@@ -182,7 +185,9 @@ class TrendsQuery(BaseModel):
     date_from: Day = Field(description="First day (UTC, inclusive)", examples=["2026-04-06"])
     date_to: Day = Field(description="Last day (UTC, inclusive of the whole day)",
                          examples=["2026-04-12"])
-    interval: Interval = Field("day", description="Bucket size; weeks start on Monday")
+    # validate_default: the bucket cap holds when the interval is left out too.
+    interval: Interval = Field("day", description="Bucket size; weeks start on Monday",
+                               validate_default=True)
     filters: Filters
     breakdown: PropertyName | None = Field(
         None, description="Property to break every series down by")
@@ -269,8 +274,8 @@ class FunnelExclusionIn(BaseModel):
         return value
 
 
-_UNIT_DAYS = {"second": 1 / 86400, "minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7,
-              "month": 30}
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86_400, "week": 7 * 86_400,
+                 "month": 30 * 86_400}
 
 
 class FunnelQuery(BaseModel):
@@ -302,7 +307,8 @@ class FunnelQuery(BaseModel):
     @classmethod
     def _window_at_most_a_year(cls, value: int, info: ValidationInfo) -> int:
         unit = info.data.get("window_unit")
-        if unit is not None and value * _UNIT_DAYS[unit] > MAX_WINDOW_DAYS:
+        # Integer arithmetic: a window of 10**400 seconds must not overflow a float.
+        if unit is not None and value * _UNIT_SECONDS[unit] > MAX_WINDOW_DAYS * 86_400:
             raise ValueError(f"the conversion window is at most {MAX_WINDOW_DAYS} days")
         return value
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -13,6 +13,24 @@ T = TypeVar("T")
 # a conversion window inside DateTime64.
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2100, 12, 31)
 Day = Annotated[date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+# Instants a request may name: the same span, so ClickHouse's DateTime64 holds them.
+FIRST_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+LAST_INSTANT = datetime(2100, 12, 31, 23, 59, 59, tzinfo=UTC)
+# Row offsets and stored ids fit a signed 64-bit integer (SQLite, ClickHouse); pages
+# deeper than a billion rows are a mistake, not a question.
+MAX_OFFSET = 1_000_000_000
+MAX_ID = 2**63 - 1
+
+
+def check_instant(value: datetime | None) -> datetime | None:
+    """Validator for a datetime parameter: UTC (naive means UTC), within the days a
+    request may name; raise naming the bounds otherwise."""
+    if value is None:
+        return None
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if not FIRST_INSTANT <= value <= LAST_INSTANT:
+        raise ValueError(f"must be between {FIRST_DAY} and {LAST_DAY}")
+    return value
 
 
 def check_date_range(value: date | None, info: ValidationInfo) -> date | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,7 +22,7 @@ from pydantic import (
     field_validator,
 )
 
-from api.schemas.common import DateRange
+from api.schemas.common import DateRange, check_instant
 
 Platform = Literal["x", "reddit", "linkedin"]
 PLATFORMS: tuple[str, ...] = ("linkedin", "reddit", "x")  # sorted: a set
@@ -111,12 +111,7 @@ class AnalyzeRequest(BaseModel):
     def _platforms(cls, value: list[str]) -> list[str]:
         return _platform_set(value)
 
-    @field_validator("end")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    _utc_end = field_validator("end")(check_instant)
 
 
 class SentimentDistribution(BaseModel):

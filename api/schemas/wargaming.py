@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.common import MAX_ID
 from simulations import Scenario
 from simulations.models import MAX_DEPTH, MAX_SIMULATIONS
 
@@ -19,7 +20,8 @@ class SimulateRequest(BaseModel):
     model_config = _STRICT
 
     scenario: Scenario | None = Field(None, description="The scenario, inline")
-    scenario_id: int | None = Field(None, description="A scenario saved with POST /scenarios")
+    scenario_id: int | None = Field(None, ge=1, le=MAX_ID,
+                                    description="A scenario saved with POST /scenarios")
     template: str | None = Field(None, description="A template name (GET /templates)",
                                  examples=["Price War Response"])
     num_moves: int = Field(3, description=f"Depth of the game tree, 1–{MAX_DEPTH} rounds")

@@ -22,6 +22,9 @@ MAX_LENGTH = 500
 MAX_NODES = 200
 
 
+MAX_CONSTANT = 1e15  # larger literals overflow the float arithmetic of a bucket
+
+
 class FormulaError(ValueError):
     """The formula is not in the accepted grammar; the message says why."""
 
@@ -80,6 +83,9 @@ def parse_formula(text: str, n_series: int) -> Formula:
         elif isinstance(node, ast.Constant):
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise FormulaError(f"{node.value!r} is not a number")
+            if not abs(node.value) <= MAX_CONSTANT:  # also catches inf and nan
+                raise FormulaError(f"the number at position {node.col_offset + 1} is too "
+                                   f"large: numbers in a formula are at most {MAX_CONSTANT:g}")
         elif isinstance(node, ast.BinOp):
             if not isinstance(node.op, _BINARY):
                 raise FormulaError(f"operator {type(node.op).__name__} is not allowed; "
