@@ -62,7 +62,8 @@ async def post_events(batch: EventBatch, principal: Ingester, context: Context) 
 @router.post(
     "/webhooks/{connector}", status_code=202, response_model=Envelope[WebhookReceipt],
     summary="Receive a signed webhook for a landing connector",
-    description="HMAC-SHA256 over `<X-Sightline-Timestamp>.<raw body>` with the tenant's "
+    description="HMAC-SHA256 over `<X-Sightline-Delivery>.<X-Sightline-Timestamp>.<raw body>` "
+    "with the tenant's "
     "secret for the connector, sent as `X-Sightline-Signature: sha256=<hex>`; timestamps "
     "older or newer than 5 minutes are refused; a repeated `X-Sightline-Delivery` answers "
     "200 with `duplicate: true` and writes nothing. The body is one JSON record or a list.",
@@ -80,7 +81,8 @@ async def post_webhook(
     x_sightline_timestamp: Annotated[str | None, Header(
         description="Unix seconds when the delivery was signed")] = None,
     x_sightline_signature: Annotated[str | None, Header(
-        description="`sha256=<hex HMAC-SHA256 of '<timestamp>.<raw body>'>`")] = None,
+        description="`sha256=<hex HMAC-SHA256 of '<delivery>.<timestamp>.<raw body>'>`")
+    ] = None,
     x_sightline_delivery: Annotated[str | None, Header(
         description="Unique id of the delivery; retries reuse it")] = None,
 ) -> Response:

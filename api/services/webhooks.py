@@ -1,7 +1,7 @@
 """Signed webhooks into the landing zone, and the per-(tenant, connector) signing secrets.
 
-A sender signs `<timestamp>.<raw body>` with HMAC-SHA256 and the secret of its tenant and
-connector, and sends:
+A sender signs `<delivery id>.<timestamp>.<raw body>` with HMAC-SHA256 and the secret of
+its tenant and connector, and sends:
 
     X-Sightline-Timestamp: <unix seconds>
     X-Sightline-Signature: sha256=<hex digest>
@@ -138,10 +138,14 @@ def secret_for(db: AppDatabase, tenant_id: str, connector: str) -> str | None:
             WebhookSecret.connector == connector)).one_or_none()
 
 
-def sign(secret: str, timestamp: int | str, body: bytes) -> str:
-    """The signature header value for `body` sent at `timestamp`: `sha256=<hex>` of
-    HMAC-SHA256(secret, f"{timestamp}." + body)."""
-    message = str(timestamp).encode() + b"." + body
+def sign(secret: str, delivery: str, timestamp: int | str, body: bytes) -> str:
+    """The signature header value for delivery `delivery` of `body` sent at `timestamp`:
+    `sha256=<hex>` of HMAC-SHA256(secret, f"{delivery}.{timestamp}." + body).
+
+    The delivery id is signed (as Standard Webhooks signs `msg_id.timestamp.payload`):
+    a captured body re-sent under a new delivery id no longer verifies.
+    """
+    message = f"{delivery}.{timestamp}.".encode() + body
     return SIGNATURE_PREFIX + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -150,7 +154,8 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     if not value:
         raise WebhookError(400, f"missing header {name}; a webhook sends {TIMESTAMP_HEADER} "
                            f"(unix seconds), {SIGNATURE_HEADER} (sha256=<hex HMAC of "
-                           f"'<timestamp>.<body>'>) and {DELIVERY_HEADER} (a unique id)")
+                           f"'<delivery id>.<timestamp>.<body>'>) and {DELIVERY_HEADER} (a "
+                           "unique id)")
     return value
 
 
@@ -172,10 +177,12 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, now: datetime) 
     if skew > TOLERANCE_SECONDS:
         raise WebhookError(401, f"{TIMESTAMP_HEADER} is {skew:.0f}s away from the server "
                            f"clock; the tolerance is {TOLERANCE_SECONDS}s (sign when sending)")
-    if not hmac.compare_digest(signature.encode(), sign(secret, timestamp, body).encode()):
-        raise WebhookError(401, f"{SIGNATURE_HEADER} does not match the body: expected "
-                           f"sha256=<hex HMAC-SHA256 of '<timestamp>.<raw body>'> with the "
-                           "secret of this tenant and connector")
+    expected = sign(secret, delivery, timestamp, body)
+    if not hmac.compare_digest(signature.encode(), expected.encode()):
+        raise WebhookError(401, f"{SIGNATURE_HEADER} does not match: expected "
+                           f"sha256=<hex HMAC-SHA256 of '<{DELIVERY_HEADER}>.<"
+                           f"{TIMESTAMP_HEADER}>.<raw body>'> with the secret of this tenant "
+                           "and connector")
     return delivery
 
 

@@ -51,7 +51,8 @@ def client(server_url, key, secret):
 def _signed(secret: str, body: bytes, delivery: str, at: int | None = None) -> dict[str, str]:
     at = int(time.time()) if at is None else at
     return {"Content-Type": "application/json", "X-Sightline-Timestamp": str(at),
-            "X-Sightline-Signature": sign(secret, at, body), "X-Sightline-Delivery": delivery}
+            "X-Sightline-Signature": sign(secret, delivery, at, body),
+            "X-Sightline-Delivery": delivery}
 
 
 def _folder(api_settings):
@@ -175,6 +176,15 @@ def test_a_record_no_contract_can_read_is_422_and_lands_nothing(
     assert answer.json()["detail"] == f"{detail}; nothing was landed"
     after = sorted(_folder(api_settings).glob("*")) if _folder(api_settings).exists() else []
     assert after == before
+
+
+def test_a_captured_body_under_a_new_delivery_id_does_not_verify(client, secret) -> None:
+    body = json.dumps(RECORDS[0]).encode()
+    headers = _signed(secret, body, "dlv-captured")
+    replay = {**headers, "X-Sightline-Delivery": "dlv-forged"}
+    answer = client.post(f"/webhooks/{CONNECTOR}", content=body, headers=replay)
+    assert answer.status_code == 401
+    assert "X-Sightline-Delivery" in answer.json()["detail"]
 
 
 def test_webhooks_need_the_ingest_scope(server_url, keys) -> None:
