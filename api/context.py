@@ -13,7 +13,7 @@ from api.cache import FailOpen, MemoryBackend, RedisBackend, ResponseCache, redi
 from api.hot_path import ReplayBook
 from api.keys import KeyAuthenticator
 from api.metrics import ApiMetrics
-from api.ratelimit import RateLimiter
+from api.ratelimit import RateLimiter, limit_storage
 from api.store import ServingStore
 from api.versions import VersionBook
 from warehouse.settings import Settings
@@ -32,6 +32,7 @@ class ApiContext:
     cache: ResponseCache
     versions: VersionBook
     limiter: RateLimiter
+    auth_failures: RateLimiter  # failed authentications per client address
     metrics: ApiMetrics
     redis: aioredis.Redis | None
     replays: ReplayBook
@@ -55,6 +56,7 @@ def build_context(settings: Settings) -> ApiContext:
     if redis is None:
         log.warning("SIGHTLINE_REDIS_URL is unset: caching and rate limits are per process")
     guard = FailOpen(metrics)
+    limits = limit_storage(settings.redis_url)
     backend = RedisBackend(redis) if redis is not None else MemoryBackend()
     return ApiContext(
         settings=settings,
@@ -65,7 +67,9 @@ def build_context(settings: Settings) -> ApiContext:
                             local=MemoryBackend(2_048) if redis is not None else None),
         versions=VersionBook(lambda tenant: store.scope(tenant).dataset_versions(), redis,
                              guard, settings.api.version_ttl_seconds),
-        limiter=RateLimiter(settings.api.rate_limit_per_minute, redis, guard),
+        limiter=RateLimiter(settings.api.rate_limit_per_minute, limits, guard),
+        auth_failures=RateLimiter(settings.api.auth_failures_per_minute, limits, guard,
+                                  namespace="auth-failures"),
         metrics=metrics,
         redis=redis,
         replays=ReplayBook(enabled=settings.api.hot_path),

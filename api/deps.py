@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -29,13 +30,28 @@ Context = Annotated[ApiContext, Depends(get_context)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-async def _principal(context: Context, credentials: Credentials) -> Principal:
+def _too_many_failures(retry_after: int) -> ApiProblem:
+    return ApiProblem(429, "too many failed authentications from this client; check the "
+                      "API key and retry later", headers={"Retry-After": str(retry_after)})
+
+
+async def _principal(request: Request, context: Context,
+                     credentials: Credentials) -> Principal:
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None or not credentials.credentials:
         raise ApiProblem(401, "missing API key: send `Authorization: Bearer <key>`",
                          headers=challenge)
-    principal = context.auth.authenticate(credentials.credentials)
+    client = request.client.host if request.client else "unknown"
+    principal = context.auth.remembered(credentials.credentials)
     if principal is None:
+        # A client that keeps sending bad keys is refused before any lookup.
+        if (retry_after := await context.auth_failures.blocked(client)) is not None:
+            raise _too_many_failures(retry_after)
+        principal = await anyio.to_thread.run_sync(context.auth.authenticate,
+                                                   credentials.credentials)
+    if principal is None:
+        if (retry_after := await context.auth_failures.check(client)) is not None:
+            raise _too_many_failures(retry_after)
         raise ApiProblem(401, "invalid or revoked API key", headers=challenge)
     retry_after = await context.limiter.check(principal.tenant_id)
     if retry_after is not None:

@@ -8,6 +8,7 @@ a fast hash is enough (no password stretching needed) and keeps auth cheap per r
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import threading
 import time
@@ -18,6 +19,9 @@ from sqlalchemy import select
 
 from api.appdb import ApiKey, AppDatabase, utcnow
 from ingestion.landing.intake import TENANT_PATTERN
+
+# What `create_key` issues: `sl_` + 8 hex + `_` + 43 URL-safe base64 characters.
+KEY_SHAPE = re.compile(r"sl_[0-9a-f]{8}_[A-Za-z0-9_-]{43}")
 
 SCOPES = ("read", "ingest", "admin")
 
@@ -120,8 +124,19 @@ class KeyAuthenticator:
         self._memo: dict[str, tuple[float, Principal | None]] = {}
         self._guard = threading.Lock()
 
+    def remembered(self, key: str) -> Principal | None:
+        """The memoized principal of an active key (None: unknown to the memo, or not a
+        valid key); never touches the database, so the event loop may call it."""
+        hit = self._memo.get(hash_key(key))
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+            return hit[1]
+        return None
+
     def authenticate(self, key: str) -> Principal | None:
-        """The principal of an active key, or None for unknown or revoked keys."""
+        """The principal of an active key, or None for unknown or revoked keys. A key
+        that does not have the shape of a Sightline key is refused without a lookup."""
+        if not KEY_SHAPE.fullmatch(key):
+            return None
         digest = hash_key(key)
         now = time.monotonic()
         hit = self._memo.get(digest)

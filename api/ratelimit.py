@@ -1,14 +1,10 @@
-"""Per-tenant rate limit: a fixed window (one minute by default) counted in Redis (or in-process).
+"""Per-tenant rate limit, and a limit on failed authentications per client.
 
+Both are fixed windows (one minute by default) kept by the `limits` library: in Redis
+when `SIGHTLINE_REDIS_URL` is set (one atomic INCR per request, shared by every API
+process, so the limit is exact under any concurrency), else in process memory.
 `check` returns None when the request may pass, else the seconds until the window
 resets (the Retry-After value). Redis errors fail open: the request passes.
-
-Counting is pre-aggregated per process: a request adds to a local count, and the
-process adds its pending count to Redis (one INCRBY) once it reaches 1% of the limit
-(`SYNC_FRACTION`) or every `SYNC_SECONDS`, learning the other processes' total at the
-same time. The decision uses the last known total plus the local pending count, so one
-process is exact, and N processes may overshoot by about N% of the limit (plus what they
-admit within `SYNC_SECONDS`) — the price of not paying a Redis round trip per request.
 """
 
 from __future__ import annotations
@@ -16,54 +12,58 @@ from __future__ import annotations
 import math
 import time
 
-import redis.asyncio as aioredis
+from limits import RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import FixedWindowRateLimiter
 
 from api.cache import FailOpen
 
 WINDOW_SECONDS = 60
-SYNC_FRACTION = 0.01
-SYNC_SECONDS = 0.25
+KEY_PREFIX = "sightline:ratelimit"
+
+
+def limit_storage(redis_url: str | None) -> Storage:
+    """Where counts live: Redis (shared by every API process) or this process's memory."""
+    if redis_url is None:
+        return MemoryStorage()
+    return RedisStorage(f"async+{redis_url}", implementation="redispy",
+                        key_prefix=KEY_PREFIX, wrap_exceptions=False)
 
 
 class RateLimiter:
-    """Allows `limit` requests per tenant per window."""
+    """Allows `limit` hits per key per window (keys: tenants, or client addresses)."""
 
-    def __init__(self, limit: int, redis: aioredis.Redis | None, guard: FailOpen,
-                 window_seconds: int = WINDOW_SECONDS) -> None:
+    def __init__(self, limit: int, storage: Storage, guard: FailOpen,
+                 window_seconds: int = WINDOW_SECONDS, namespace: str = "tenant") -> None:
         self.limit = limit
         self.window_seconds = window_seconds
-        self.redis = redis
         self.guard = guard
-        self.sync_every = max(1, int(limit * SYNC_FRACTION))
-        self._counts: dict[tuple[str, int], int] = {}  # not yet added to Redis
-        self._synced: dict[tuple[str, int], tuple[int, float]] = {}  # Redis total, when
+        self.namespace = namespace
+        self._strategy = FixedWindowRateLimiter(storage)
 
-    async def check(self, tenant_id: str) -> int | None:
-        """None if allowed, else Retry-After seconds."""
+    @property
+    def _item(self) -> RateLimitItemPerSecond:
+        # Built per call (a small object): tests shorten `window_seconds` on a live app.
+        return RateLimitItemPerSecond(max(1, self.limit), self.window_seconds)
+
+    async def _retry_after(self, key: str) -> int:
+        stats = await self.guard.call(
+            self._strategy.get_window_stats(self._item, self.namespace, key))
+        reset = stats.reset_time if stats is not None else time.time() + self.window_seconds
+        return max(1, math.ceil(reset - time.time()))
+
+    async def check(self, key: str) -> int | None:
+        """Count one hit for `key`: None if allowed, else Retry-After seconds."""
         if self.limit <= 0:
             return None
-        now = time.time()
-        window = int(now // self.window_seconds)
-        retry_after = max(1, math.ceil((window + 1) * self.window_seconds - now))
-        key = (tenant_id, window)
-        if len(self._counts) > 10_000:
-            self._counts = {k: v for k, v in self._counts.items() if k[1] == window}
-            self._synced = {k: v for k, v in self._synced.items() if k[1] == window}
-        pending = self._counts[key] = self._counts.get(key, 0) + 1
-        known, synced_at = self._synced.get(key, (0, 0.0))
-        if self.redis is not None and self.guard.available and (
-                pending >= self.sync_every or now - synced_at >= SYNC_SECONDS):
-            total = await self.guard.call(
-                self._add(f"sightline:ratelimit:{tenant_id}:{window}", pending))
-            if total is not None:
-                self._counts[key] = pending = 0
-                known = total
-                self._synced[key] = (total, now)
-        return retry_after if known + pending > self.limit else None
+        allowed = await self.guard.call(
+            self._strategy.hit(self._item, self.namespace, key), default=True)
+        return None if allowed else await self._retry_after(key)
 
-    async def _add(self, key: str, count: int) -> int:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.incrby(key, count)
-            pipe.expire(key, self.window_seconds + 5)
-            total, _ = await pipe.execute()
-        return int(total)
+    async def blocked(self, key: str) -> int | None:
+        """Retry-After seconds when `key` has used up the window, without counting a hit."""
+        if self.limit <= 0:
+            return None
+        allowed = await self.guard.call(
+            self._strategy.test(self._item, self.namespace, key), default=True)
+        return None if allowed else await self._retry_after(key)

@@ -50,6 +50,7 @@ class ApiSettings:
     query_max_rows_to_read: int = 2_000_000_000
     store_wait_seconds: float = 5.0
     store_idle_release_seconds: float = 2.0
+    auth_failures_per_minute: int = 30  # bad keys per client address before 429
     version_ttl_seconds: float = 1.0
     hot_path: bool = True  # answer repeat cached reads before routing (api/hot_path.py)
 
@@ -134,6 +135,8 @@ def _api_settings(env: Mapping[str, str]) -> ApiSettings:
                                           defaults.store_idle_release_seconds, float),
         version_ttl_seconds=number("SIGHTLINE_API_VERSION_TTL", defaults.version_ttl_seconds,
                                    float),
+        auth_failures_per_minute=number("SIGHTLINE_API_AUTH_FAILURES",
+                                        defaults.auth_failures_per_minute),
         hot_path=env.get("SIGHTLINE_API_HOT_PATH", "1").strip().lower()
         not in ("0", "false", "no", "off"),
     )

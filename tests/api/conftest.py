@@ -36,7 +36,8 @@ def api_settings(settings):
     limit; the rate-limit test builds its own app."""
     return dataclasses.replace(
         settings, database_url=f"sqlite:///{settings.home / 'api.db'}",
-        api=dataclasses.replace(settings.api, rate_limit_per_minute=100_000))
+        api=dataclasses.replace(settings.api, rate_limit_per_minute=100_000,
+                                auth_failures_per_minute=100_000))
 
 
 @pytest.fixture(scope="session")

@@ -198,3 +198,31 @@ def test_oversized_body_is_413(api_settings, clickhouse) -> None:
         declared = client.post("/v1/probe", content=b"x" * 1001)
     assert declared.status_code == 413
     assert declared.json()["status"] == 413
+
+
+def test_failed_authentications_are_limited_per_client(api_settings, clickhouse) -> None:
+    app, context = probe_app(api_settings, Probe(), auth_failures_per_minute=3)
+    good = create_key(context.db, "t_authfail", ["read"])[0]
+    lookups = []
+    real = context.auth.authenticate
+    context.auth.authenticate = lambda key: lookups.append(key) or real(key)
+    with running_server(app) as url:
+        with client_for(url, good) as client:
+            assert client.get("/probe").status_code == 200  # remembered from now on
+        bogus = ["sl_bogus", "sl_0123abcd_" + "x" * 43, "sl_89abcdef_" + "y" * 43]
+        answers = []
+        for key in [*bogus, "sl_fedcba98_" + "z" * 43]:
+            with client_for(url, key) as client:
+                answers.append(client.get("/probe"))
+        with client_for(url, good) as client:
+            still_good = client.get("/probe")
+    # Three failures a minute are answered; the fourth attempt is refused unlooked-at.
+    assert [a.status_code for a in answers] == [401, 401, 401, 429]
+    assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60
+    assert "failed authentications" in answers[-1].json()["detail"]
+    assert still_good.status_code == 200  # a remembered good key is not refused
+    assert lookups == [good, *bogus]
+    # A key without the shape of a Sightline key never reaches the database.
+    from api.keys import KeyAuthenticator
+
+    assert KeyAuthenticator(db=None).authenticate("sl_bogus") is None
