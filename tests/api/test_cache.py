@@ -221,7 +221,7 @@ def test_failed_authentications_are_limited_per_client(api_settings, clickhouse)
     assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60
     assert "failed authentications" in answers[-1].json()["detail"]
     assert still_good.status_code == 200  # a remembered good key is not refused
-    assert lookups == [good, *bogus]
+    assert set(lookups) == {good, *bogus}  # the blocked attempt was never looked up
     # A key without the shape of a Sightline key never reaches the database.
     from api.keys import KeyAuthenticator
 
