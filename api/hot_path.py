@@ -128,7 +128,9 @@ class HotPathMiddleware:
 
         context = self.context
         token = _bearer(scope["headers"])
-        principal = context.auth.authenticate(token) if token else None
+        # Only keys the full path has authenticated lately: a new or bad key is looked up
+        # (off the event loop) and counted against the failure limit there, once.
+        principal = context.auth.remembered(token) if token else None
         if principal is None or not principal.allows(replay.scope):
             return False
         tenant = principal.tenant_id
