@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from api.cache import CachedAnswer, cache_key, canonical_json
 from api.context import ApiContext
+from api.errors import ApiProblem
 from api.hot_path import FINGERPRINT
 from api.keys import Principal
 from api.store import TenantScope
@@ -108,6 +109,12 @@ async def cached_answer(
         started = time.perf_counter()
         data = dumps(await anyio.to_thread.run_sync(compute, tenant_scope))
         query_ms = (time.perf_counter() - started) * 1000
+        limit = context.settings.api.max_answer_bytes
+        if len(data) > limit:
+            raise ApiProblem(422, f"the answer would be {len(data) / 2**20:.1f} MiB, over the "
+                             f"{limit / 2**20:.0f} MiB limit of one answer: narrow the "
+                             "question (a shorter date range, a longer interval, fewer "
+                             "series, a lower breakdown_limit, or no compare)")
         digest = hashlib.sha256(data + dumps(versions)).hexdigest()[:40]
         return CachedAnswer(data, f'"{digest}"', datetime.now(UTC).isoformat(), query_ms)
 

@@ -83,10 +83,13 @@ class CacheBackend(Protocol):
 
 
 class MemoryBackend:
-    """In-process TTL cache with LRU eviction (used when SIGHTLINE_REDIS_URL is unset)."""
+    """In-process TTL cache with LRU eviction, bounded by entries and by bytes (used when
+    SIGHTLINE_REDIS_URL is unset, and as the hot path's local copy of Redis)."""
 
-    def __init__(self, max_entries: int = 10_000) -> None:
+    def __init__(self, max_entries: int = 10_000, max_bytes: int = 256 * 1024 * 1024) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self._items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
 
     async def get(self, key: str) -> bytes | None:
@@ -94,16 +97,30 @@ class MemoryBackend:
         if item is None:
             return None
         if item[0] < time.monotonic():
-            self._items.pop(key, None)
+            self._drop(key)
             return None
         self._items.move_to_end(key)
         return item[1]
 
     async def set(self, key: str, value: bytes, ttl: int) -> None:
+        if len(value) > self.max_bytes // 4:  # one answer may not empty the cache
+            return
+        self._drop(key)
         self._items[key] = (time.monotonic() + ttl, value)
-        self._items.move_to_end(key)
-        while len(self._items) > self.max_entries:
-            self._items.popitem(last=False)
+        self._bytes += len(value)
+        while len(self._items) > self.max_entries or self._bytes > self.max_bytes:
+            _, (_, evicted) = self._items.popitem(last=False)
+            self._bytes -= len(evicted)
+
+    @property
+    def size_bytes(self) -> int:
+        """Bytes held by the cached answers."""
+        return self._bytes
+
+    def _drop(self, key: str) -> None:
+        item = self._items.pop(key, None)
+        if item is not None:
+            self._bytes -= len(item[1])
 
 
 class RedisBackend:

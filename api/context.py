@@ -57,14 +57,16 @@ def build_context(settings: Settings) -> ApiContext:
         log.warning("SIGHTLINE_REDIS_URL is unset: caching and rate limits are per process")
     guard = FailOpen(metrics)
     limits = limit_storage(settings.redis_url)
-    backend = RedisBackend(redis) if redis is not None else MemoryBackend()
+    memory_bytes = settings.api.memory_cache_bytes
+    backend = RedisBackend(redis) if redis is not None else MemoryBackend(max_bytes=memory_bytes)
     return ApiContext(
         settings=settings,
         db=db,
         auth=KeyAuthenticator(db),
         store=store,
         cache=ResponseCache(backend, metrics, settings.api.cache_ttl_seconds, guard,
-                            local=MemoryBackend(2_048) if redis is not None else None),
+                            local=MemoryBackend(2_048, memory_bytes) if redis is not None
+                            else None),
         versions=VersionBook(lambda tenant: store.scope(tenant).dataset_versions(), redis,
                              guard, settings.api.version_ttl_seconds),
         limiter=RateLimiter(settings.api.rate_limit_per_minute, limits, guard),

@@ -45,6 +45,8 @@ class ApiSettings:
     rate_limit_per_minute: int = 1200
     cache_ttl_seconds: int = 300
     max_body_bytes: int = 10 * 1024 * 1024
+    max_answer_bytes: int = 16 * 1024 * 1024  # larger answers are refused (422)
+    memory_cache_bytes: int = 256 * 1024 * 1024  # in-process answer cache, all entries
     max_upload_bytes: int = 50 * 1024 * 1024
     query_max_execution_seconds: int = 30
     query_max_rows_to_read: int = 2_000_000_000
@@ -125,6 +127,9 @@ def _api_settings(env: Mapping[str, str]) -> ApiSettings:
         rate_limit_per_minute=number("SIGHTLINE_API_RATE_LIMIT", defaults.rate_limit_per_minute),
         cache_ttl_seconds=number("SIGHTLINE_API_CACHE_TTL", defaults.cache_ttl_seconds),
         max_body_bytes=number("SIGHTLINE_API_MAX_BODY_BYTES", defaults.max_body_bytes),
+        max_answer_bytes=number("SIGHTLINE_API_MAX_ANSWER_BYTES", defaults.max_answer_bytes),
+        memory_cache_bytes=number("SIGHTLINE_API_MEMORY_CACHE_BYTES",
+                                  defaults.memory_cache_bytes),
         max_upload_bytes=number("SIGHTLINE_API_MAX_UPLOAD_BYTES", defaults.max_upload_bytes),
         query_max_execution_seconds=number("SIGHTLINE_API_QUERY_SECONDS",
                                            defaults.query_max_execution_seconds),

@@ -41,6 +41,9 @@ NUMERIC_PROPERTIES = frozenset({"revenue"})
 MAX_BUCKETS = 2000
 MAX_WINDOW_DAYS = 366
 MAX_SERIES = 20
+# Values one trends answer may hold (~47 bytes each in JSON: 300,000 ≈ 14 MiB, under the
+# 16 MiB answer limit).
+MAX_CELLS = 300_000
 ANY_EVENT = "$any"
 
 _STRICT = ConfigDict(extra="forbid")
@@ -194,8 +197,9 @@ class TrendsQuery(BaseModel):
     breakdown_limit: int = Field(
         25, ge=1, le=500, description="Top values kept (by events over all series); the "
         "rest are merged into one 'Other' row")
+    # validate_default: the size cap below runs whether or not compare is sent.
     compare: bool = Field(False, description="Also compute the previous period of equal "
-                          "length (ending the day before date_from)")
+                          "length (ending the day before date_from)", validate_default=True)
     formula: str | None = Field(
         None, max_length=500, description="Arithmetic over series letters, numbers, "
         "+ - * / and parentheses, e.g. `A+2*B`; evaluated per bucket (x/0 = 0)")
@@ -211,6 +215,22 @@ class TrendsQuery(BaseModel):
             if n > MAX_BUCKETS:
                 raise ValueError(f"{n} {value} buckets requested; at most {MAX_BUCKETS}: "
                                  "use a longer interval or a shorter range")
+        return value
+
+    @field_validator("compare")
+    @classmethod
+    def _small_enough_answer(cls, value: bool, info: ValidationInfo) -> bool:
+        data = info.data
+        if not all(k in data for k in ("series", "date_from", "date_to", "interval")):
+            return value  # an earlier field is already reported
+        values = data["breakdown_limit"] + 1 if data.get("breakdown") else 1
+        buckets = bucket_count(data["date_from"], data["date_to"], data["interval"])
+        cells = len(data["series"]) * buckets * values * (2 if value else 1)
+        if cells > MAX_CELLS:
+            raise ValueError(
+                f"the answer would hold {cells:,} values (series × buckets × breakdown values "
+                f"× periods), at most {MAX_CELLS:,}: use fewer series, a longer interval, a "
+                "shorter range, a lower breakdown_limit, or no compare")
         return value
 
     @field_validator("formula")
