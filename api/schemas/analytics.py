@@ -24,6 +24,7 @@ from pydantic import (
 
 from api.schemas.common import FIRST_DAY, DateRange, Day, check_date_range
 from api.services.formulas import FormulaError, parse_formula
+from warehouse.semantics.funnels import FunnelExclusion, check_exclusions
 
 EventName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 PropertyName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -276,22 +277,14 @@ class Trends(BaseModel):
 # --- POST /analytics/funnels -------------------------------------------------------------
 
 
-class FunnelExclusionIn(BaseModel):
-    """An event that must not happen between two steps (0-based) of an attempt."""
-
-    model_config = _STRICT
+class FunnelExclusionIn(FunnelExclusion):
+    """An event that must not happen after step `from_step` (0-based) of an attempt, inside
+    its window and before its step `to_step`: the engine's exclusion, with the API's
+    bounds on names and steps."""
 
     event: EventName
     from_step: int = Field(ge=0, le=19)
     to_step: int = Field(ge=1, le=19)
-
-    @field_validator("to_step")
-    @classmethod
-    def _after_from(cls, value: int, info: ValidationInfo) -> int:
-        start = info.data.get("from_step")
-        if start is not None and value <= start:
-            raise ValueError(f"to_step ({value}) must be greater than from_step ({start})")
-        return value
 
 
 _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86_400, "week": 7 * 86_400,
@@ -337,10 +330,8 @@ class FunnelQuery(BaseModel):
     def _inside(cls, value: list[FunnelExclusionIn],
                 info: ValidationInfo) -> list[FunnelExclusionIn]:
         steps = info.data.get("steps")
-        for index, exclusion in enumerate(value):
-            if steps is not None and exclusion.to_step >= len(steps):
-                raise ValueError(f"exclusions[{index}].to_step ({exclusion.to_step}) must be "
-                                 f"less than the number of steps ({len(steps)})")
+        if steps is not None:
+            check_exclusions(steps, value)
         return value
 
     _check_to = field_validator("date_to")(check_date_range)

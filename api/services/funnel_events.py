@@ -19,8 +19,9 @@ An entrant is counted as step-0-only when it surely reaches step 0 and no furthe
   named like step 1 at or after the entrant's first entry;
 - unordered funnels with distinct step names: events of a single step name only;
 - nobody otherwise (a breakdown, a reused name, a read of given persons).
-Exclusions only remove persons who reached a later step, so such an entrant adds exactly
-one person to step 0.
+An entrant with an event of an exclusion that starts at step 0 may have its attempts
+disqualified, so it is never counted this way; otherwise such an entrant adds exactly one
+person to step 0.
 
 event_id, the tie-breaker between a person's events at the same timestamp, is optional:
 moving the id strings costs more than the rest of the answer, and ties are rare; the
@@ -151,15 +152,21 @@ class _Read:
                 f"indexOf({params.add(self.names, 'Array(String)')}, event))")
 
     def may_pass(self) -> str:
-        """Per person, false only for an entrant who surely reaches step 0 and no further."""
+        """Per person, false only for an entrant who surely reaches step 0 and no further
+        (and whom no exclusion can disqualify there)."""
         steps, params = self.spec.steps, self.params
         if self.spec.order != "unordered" and steps[0] not in steps[1:]:
             step1 = params.add(steps[1], "String")
-            return f"maxIf(timestamp, event = {step1}) >= minIf(timestamp, {self.entry})"
-        if self.spec.order == "unordered" and len(set(steps)) == len(steps):
+            further = f"maxIf(timestamp, event = {step1}) >= minIf(timestamp, {self.entry})"
+        elif self.spec.order == "unordered" and len(set(steps)) == len(steps):
             in_steps = f"event IN {params.add(sorted(steps), 'Array(String)')}"
-            return f"minIf(event, {in_steps}) != maxIf(event, {in_steps})"
-        return "1"
+            further = f"minIf(event, {in_steps}) != maxIf(event, {in_steps})"
+        else:
+            return "1"
+        barred = sorted({e.event for e in self.spec.exclusions if e.from_step == 0})
+        if not barred:
+            return further
+        return f"({further}) OR countIf(event IN {params.add(barred, 'Array(String)')}) > 0"
 
     def unpack(self, row: pa.Table, extra_names: list[str]) -> pa.Table:
         """The engine's table from the one-row answer, sorted by person (the engine then

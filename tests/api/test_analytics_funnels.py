@@ -55,18 +55,18 @@ EVENTS = [
     ev("u3", "u_c", "2026-01-07T10:00:00"),  # 2 days later: outside the window
     # exclusion refund between view (0) and buy (1), window 14 days
     ev("x1", "x_view", "2026-01-05T10:00:00"),
-    ev("x1", "x_refund", "2026-01-05T10:10:00"),  # between view and buy: x1 removed
+    ev("x1", "x_refund", "2026-01-05T10:10:00"),  # between view and buy: disqualified
     ev("x1", "x_buy", "2026-01-05T10:20:00"),
     ev("x2", "x_view", "2026-01-05T10:00:00"),
     ev("x2", "x_buy", "2026-01-05T10:20:00"),
     ev("x2", "x_refund", "2026-01-05T10:30:00"),  # after buy: harmless, 1200 s
     ev("x3", "x_view", "2026-01-05T10:00:00"),
-    ev("x3", "x_refund", "2026-01-05T10:10:00"),  # never bought: attempt not excluded
+    ev("x3", "x_refund", "2026-01-05T10:10:00"),  # in the window, never buys: disqualified
     ev("x4", "x_view", "2026-01-05T10:00:00"),
-    ev("x4", "x_refund", "2026-01-05T10:10:00"),  # excluded attempt on Jan 5 ...
+    ev("x4", "x_refund", "2026-01-05T10:10:00"),  # disqualified attempt on Jan 5 ...
     ev("x4", "x_buy", "2026-01-05T10:20:00"),
-    ev("x4", "x_view", "2026-01-06T10:00:00"),  # ... so the clean one on Jan 6
-    ev("x4", "x_buy", "2026-01-06T10:05:00"),  # does not save x4 over the range
+    ev("x4", "x_view", "2026-01-06T10:00:00"),  # ... the clean one on Jan 6 counts,
+    ev("x4", "x_buy", "2026-01-06T10:05:00"),  # 300 s
     # breakdown by the step-0 event's browser
     ev("b1", "b_a", "2026-01-05T10:00:00", props={"browser": "chrome"}),
     ev("b1", "b_b", "2026-01-05T10:10:00", props={"browser": "chrome"}),  # chrome: 600 s
@@ -164,11 +164,13 @@ def test_unordered_funnel(client) -> None:
     assert _avg(steps) == [None, 300.0, 900.0]
 
 
-def test_exclusion_removes_the_person(client) -> None:
+def test_exclusions_disqualify_attempts_and_clean_attempts_still_count(client) -> None:
     exclusions = [{"event": "x_refund", "from_step": 0, "to_step": 1}]
     steps = _single(client, steps=["x_view", "x_buy"], exclusions=exclusions)
-    assert _persons(steps) == [2, 1]  # x2 (converted) and x3
-    assert _avg(steps) == [None, 1200.0]
+    # x1 and x3 have no clean attempt (x3's refund, inside the window, disqualifies it
+    # though x3 never buys); x4 counts through its clean Jan 6 attempt.
+    assert _persons(steps) == [2, 2]  # x2 and x4, both converted
+    assert _avg(steps) == [None, 750.0]  # (1200 + 300) / 2
     # x4's Jan 6 attempt alone is clean: a funnel of that day counts it
     day = _single(client, steps=["x_view", "x_buy"], exclusions=exclusions,
                   date_from="2026-01-06", date_to="2026-01-06")
@@ -240,9 +242,13 @@ def test_event_ids_are_fetched_again_only_for_tied_persons(client, api_context,
 
 
 @pytest.mark.parametrize(("body", "step0_only", "rows"), [
-    # x3 only views (and a refund): counted; x1 3 events, x2 3, x4 5 come back
+    # x3 only views, but its refund may disqualify it: every entrant's events come back
+    # (x1 3, x2 3, x3 2, x4 5)
     ({"steps": ["x_view", "x_buy"], "exclusions": [
-        {"event": "x_refund", "from_step": 0, "to_step": 1}]}, 1, 11),
+        {"event": "x_refund", "from_step": 0, "to_step": 1}]}, 0, 13),
+    # without the exclusion x3 only views: counted; x1 2, x2 2 and x4 4 step events
+    # come back (refunds are not read)
+    ({"steps": ["x_view", "x_buy"]}, 1, 8),
     # q2 and q4 enter; q4 has no e_b: counted; q2's 3 events come back (q3's e_a at the
     # exclusive end is not read: a step-0 name past the entry days cannot matter)
     ({"steps": ["e_a", "e_b", "e_c"], "window": 7}, 1, 3),
@@ -298,8 +304,9 @@ def test_bad_input_is_422_naming_the_field(client, body: dict, field: str) -> No
 
 def test_injection_strings_are_values(client, clickhouse) -> None:
     for text in (DROP, OR_TRUE):
+        other = OR_TRUE if text == DROP else DROP
         data = _funnel(client, steps=[text, "o_buy"], exclusions=[
-            {"event": text, "from_step": 0, "to_step": 1}], breakdown=text,
+            {"event": other, "from_step": 0, "to_step": 1}], breakdown=text,
             filters=[{"property": text, "operator": "neq", "value": text}])
         assert data["results"] == []  # nobody did an event of that name
         strict = _funnel(client, steps=["o_view", text], order="strict", breakdown=text)

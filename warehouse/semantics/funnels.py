@@ -30,11 +30,14 @@ are reported as floats.
   `from_step=0, to_step=len(steps)-1` (the only exclusion PostHog accepts for unordered
   funnels) means "between the first and the last completed step".
 - Attempts: a person counts once per group, at the furthest step reached over the
-  attempts starting in that group; among attempts reaching that step the
+  clean attempts starting in that group; among attempts reaching that step the
   earliest-starting one is used, and its step times give the conversion times.
-- Exclusions: an attempt is excluded when it reached `to_step` and an event named
-  `exclusion.event` lies strictly (by seq) between its `from_step` and `to_step` events.
-  A person with any excluded attempt in a group is removed from that group entirely.
+- Exclusions act per attempt, like a parallel step after `from_step`: an attempt that
+  reached `from_step` is disqualified by an event named `exclusion.event` that comes
+  after its `from_step` event (by seq), inside its window (`t - t0 <= window`), and
+  before its `to_step` event when the attempt reached that step — also when it never
+  reaches `to_step`. Disqualified attempts are set aside; the person counts through
+  their clean attempts, and not at all when every attempt is disqualified.
 - Groups: the whole range (`compute_funnel`), the attempt's step-0 breakdown value
   (`compute_funnel(..., breakdown=...)`; a null value is the group ""), or the UTC day of
   the attempt's t0 (`compute_funnel_by_entry_day`). A group is reported when at least
@@ -62,7 +65,7 @@ events; the caller then supplies their event_ids and runs again.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -120,6 +123,19 @@ class FunnelExclusion(BaseModel):
         return to_step
 
 
+def check_exclusions(steps: Sequence[str], exclusions: Sequence[FunnelExclusion]) -> None:
+    """Raise ValueError (naming `exclusions[i]`) unless every exclusion lies inside the
+    funnel and is not itself a step of its range (PostHog refuses those too: it would
+    bar every attempt that makes progress)."""
+    for index, exclusion in enumerate(exclusions):
+        if exclusion.to_step >= len(steps):
+            raise ValueError(f"exclusions[{index}].to_step ({exclusion.to_step}) must be less "
+                             f"than the number of steps ({len(steps)})")
+        if exclusion.event in steps[exclusion.from_step:exclusion.to_step + 1]:
+            raise ValueError(f"exclusions[{index}].event {exclusion.event!r} is a step between "
+                             f"from_step {exclusion.from_step} and to_step {exclusion.to_step}")
+
+
 class FunnelSpec(BaseModel):
     """A funnel definition: steps (event names), conversion window, order, exclusions."""
 
@@ -146,14 +162,22 @@ class FunnelSpec(BaseModel):
         cls, exclusions: list[FunnelExclusion], info: ValidationInfo
     ) -> list[FunnelExclusion]:
         steps = info.data.get("steps")
-        if steps is None:
-            return exclusions
+        if steps is not None:
+            check_exclusions(steps, exclusions)
+        return exclusions
         for index, exclusion in enumerate(exclusions):
             if exclusion.to_step >= len(steps):
                 raise ValueError(
                     f"exclusions[{index}].to_step ({exclusion.to_step}) must be less than "
                     f"the number of steps ({len(steps)})"
                 )
+            # As PostHog: an exclusion that is itself a step of its range would bar every
+            # attempt that makes progress.
+            covered = steps[exclusion.from_step:exclusion.to_step + 1]
+            if exclusion.event in covered:
+                raise ValueError(
+                    f"exclusions[{index}].event {exclusion.event!r} is a step between "
+                    f"from_step {exclusion.from_step} and to_step {exclusion.to_step}")
         return exclusions
 
     @property
@@ -464,12 +488,19 @@ def _attempts(ev: _Events, spec: FunnelSpec) -> _Attempts:
     reached = (step_pos >= 0).sum(axis=0) - 1
     excluded = np.zeros(start.size, dtype=bool)
     for exclusion in spec.exclusions:
-        hit = reached >= exclusion.to_step
-        lo_pos = step_pos[exclusion.from_step, hit]
-        hi_pos = step_pos[exclusion.to_step, hit]
+        # An attempt that reached `from_step` is disqualified by the first barred event
+        # after that step's event (by seq) when it is the person's, inside the attempt's
+        # window, and — if the attempt reached `to_step` — before that step's event. A
+        # person's events are in time order, so the first barred event decides.
+        attempt = np.flatnonzero(reached >= exclusion.from_step)
+        from_pos = step_pos[exclusion.from_step, attempt]
         barred = candidates[exclusion.event]
-        between = np.searchsorted(barred, hi_pos, "left") - np.searchsorted(barred, lo_pos, "right")
-        excluded[np.flatnonzero(hit)[between > 0]] = True
+        first, exists = _next_candidate(barred, np.searchsorted(barred, from_pos, "right"))
+        hit = (exists & (ev.person[first] == ev.person[from_pos])
+               & (ev.ts[first] - ev.ts[start[attempt]] <= ev.window_us))
+        to_pos = step_pos[exclusion.to_step, attempt]
+        hit &= (to_pos < 0) | (first < to_pos)
+        excluded[attempt[hit]] = True
     return _Attempts(
         start=start,
         t0=ev.ts[start],
@@ -558,14 +589,14 @@ def _match_unordered(
 
 def _choose(
     attempts: _Attempts, groups: np.ndarray, n_groups: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pick each (person, group)'s attempt and whether the pair survives exclusions.
-
-    Returns (chosen attempt indexes, kept mask): the furthest-reaching attempt, the
-    earliest-starting among those; kept is False when any of the pair's attempts is
-    excluded.
-    """
-    key = attempts.person * n_groups + groups
+) -> np.ndarray:
+    """Pick each (person, group)'s attempt among the clean ones (not disqualified by an
+    exclusion): the furthest-reaching, the earliest-starting among those. A pair whose
+    every attempt is disqualified gets none. Returns the chosen attempt indexes."""
+    clean = np.flatnonzero(~attempts.excluded)
+    if clean.size == 0:
+        return clean
+    key = attempts.person[clean] * n_groups + groups[clean]
     # Attempts come in start order, so a stable sort keeps them earliest first per key;
     # ungrouped and entry-day keys are already sorted.
     order = np.arange(key.size) if np.all(key[1:] >= key[:-1]) else np.argsort(key, kind="stable")
@@ -575,14 +606,12 @@ def _choose(
     np.not_equal(sorted_key[1:], sorted_key[:-1], out=is_first[1:])
     segment_start = np.flatnonzero(is_first)
     segment = np.cumsum(is_first) - 1
-    reached = attempts.reached[order]
+    reached = attempts.reached[clean[order]]
     furthest = np.maximum.reduceat(reached, segment_start)
     best = np.flatnonzero(reached == furthest[segment])
     best_first = np.ones(best.size, dtype=bool)
     np.not_equal(segment[best][1:], segment[best][:-1], out=best_first[1:])
-    chosen = order[best[best_first]]
-    excluded = np.maximum.reduceat(attempts.excluded[order], segment_start)
-    return chosen, ~excluded
+    return clean[order[best[best_first]]]
 
 
 def _aggregate(
@@ -596,8 +625,7 @@ def _aggregate(
     median = np.full((n_groups, n_steps), np.nan)
     if attempts.start.size == 0:
         return _Stats(started, persons, avg, median)
-    chosen, kept = _choose(attempts, groups, n_groups)
-    chosen = chosen[kept]
+    chosen = _choose(attempts, groups, n_groups)
     group, reached = groups[chosen], attempts.reached[chosen]
     at_step = np.bincount(group * n_steps + reached, minlength=n_groups * n_steps)
     persons = at_step.reshape(n_groups, n_steps)[:, ::-1].cumsum(axis=1)[:, ::-1]

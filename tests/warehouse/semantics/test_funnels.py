@@ -183,36 +183,51 @@ def test_unordered_funnel_with_a_repeated_name() -> None:
     assert _avg(result) == [None, 90.0, 60.0]
 
 
-def test_exclusion_removes_the_person() -> None:
+def test_exclusions_disqualify_attempts_and_clean_attempts_still_count() -> None:
     spec = _spec(
-        ["view", "buy"], exclusions=[FunnelExclusion(event="refund", from_step=0, to_step=1)]
+        ["view", "buy"], window=1, window_unit="hour",
+        exclusions=[FunnelExclusion(event="refund", from_step=0, to_step=1)],
     )
     events = _table(
         [
             ("p1", "view", "2026-01-05 10:00:00"),
-            ("p1", "refund", "2026-01-05 10:10:00"),  # between view and buy: p1 removed
+            ("p1", "refund", "2026-01-05 10:10:00"),  # between view and buy: disqualified
             ("p1", "buy", "2026-01-05 10:20:00"),
             ("p2", "view", "2026-01-05 10:00:00"),
             ("p2", "buy", "2026-01-05 10:20:00"),
             ("p2", "refund", "2026-01-05 10:30:00"),  # after buy: harmless, 1200 s
             ("p3", "view", "2026-01-05 10:00:00"),
-            ("p3", "refund", "2026-01-05 10:10:00"),  # never bought: attempt not excluded
+            ("p3", "refund", "2026-01-05 10:10:00"),  # never buys, refund in the window:
+            #                                            disqualified all the same
             ("p4", "view", "2026-01-05 10:00:00"),
-            ("p4", "refund", "2026-01-05 10:10:00"),  # excluded attempt on Jan 5 ...
+            ("p4", "refund", "2026-01-05 10:10:00"),  # Jan 5 attempt disqualified ...
             ("p4", "buy", "2026-01-05 10:20:00"),
-            ("p4", "view", "2026-01-06 10:00:00"),  # ... so the clean one on Jan 6
-            ("p4", "buy", "2026-01-06 10:05:00"),  # does not save p4 over the range
+            ("p4", "view", "2026-01-06 10:00:00"),  # ... the clean Jan 6 attempt counts
+            ("p4", "buy", "2026-01-06 10:05:00"),  # 300 s
+            ("p5", "view", "2026-01-05 10:00:00"),
+            ("p5", "refund", "2026-01-05 11:00:01"),  # 1 s past the 1 h window: harmless
+            ("p6", "view", "2026-01-05 10:00:00"),
+            ("p6", "refund", "2026-01-05 11:00:00"),  # exactly at the window's end: inside
         ]
     )
     result = _single(events, spec)
-    assert _persons(result) == [2, 1]  # p2 (converted) and p3
-    assert _avg(result) == [None, 1200.0]
-    # By entry day the exclusion only removes p4 from Jan 5: Jan 6 is its own group.
+    assert _persons(result) == [3, 2]  # p2, p4 (through its clean attempt), p5 at step 0
+    assert _avg(result) == [None, 750.0]  # (1200 + 300) / 2
+    # By entry day: Jan 5 keeps only its clean attempts (p2, p5); p4 is counted on Jan 6.
     by_day = compute_funnel_by_entry_day(events, spec, DATE_FROM, DATE_TO)
     assert [r.group for r in by_day] == ["2026-01-05", "2026-01-06"]
-    assert _persons(by_day[0]) == [2, 1]  # p2, p3
-    assert _persons(by_day[1]) == [1, 1]  # p4, 300 s
+    assert _persons(by_day[0]) == [2, 1]
+    assert _avg(by_day[0]) == [None, 1200.0]
+    assert _persons(by_day[1]) == [1, 1]
     assert _avg(by_day[1]) == [None, 300.0]
+
+
+def test_a_group_whose_every_attempt_is_disqualified_is_still_reported() -> None:
+    spec = _spec(["view", "buy"], exclusions=[FunnelExclusion(event="x", from_step=0,
+                                                              to_step=1)])
+    events = _table([("p1", "view", "2026-01-05 10:00:00"), ("p1", "x", "2026-01-05 10:01:00")])
+    by_day = compute_funnel_by_entry_day(events, spec, DATE_FROM, DATE_TO)
+    assert [(r.group, _persons(r)) for r in by_day] == [("2026-01-05", [0, 0])]
 
 
 def test_repeated_name_needs_two_distinct_events() -> None:
@@ -548,7 +563,7 @@ def _reference(
         return matched
 
     best: dict[tuple, tuple[int, int, list[int], list[dict]]] = {}
-    excluded: set[tuple] = set()
+    started: dict[str | None, None] = {}  # groups in which an attempt starts
     for person, events in timelines.items():
         events.sort(key=lambda e: (e["timestamp"], e["event_id"]))
         for s, event in enumerate(events):
@@ -565,19 +580,25 @@ def _reference(
                 group = event["browser"] or ""
             else:
                 group = None
+            started.setdefault(group, None)
+            t0 = event["timestamp"]
+            disqualified = False
             for x in spec.exclusions:
-                if len(matched) > x.to_step and any(
-                    events[i]["event"] == x.event
-                    for i in range(matched[x.from_step] + 1, matched[x.to_step])
-                ):
-                    excluded.add((group, person))
+                if len(matched) <= x.from_step:
+                    continue
+                until = matched[x.to_step] if len(matched) > x.to_step else len(events)
+                disqualified |= any(
+                    events[i]["event"] == x.event and events[i]["timestamp"] - t0 <= window
+                    for i in range(matched[x.from_step] + 1, until))
+            if disqualified:
+                continue
             candidate = (len(matched), -s, matched, events)
             if (group, person) not in best or candidate[:2] > best[(group, person)][:2]:
                 best[(group, person)] = candidate
 
-    by_group: dict[str | None, list] = defaultdict(list)
-    for (group, person), chosen in best.items():
-        by_group[group].append(None if (group, person) in excluded else chosen)
+    by_group: dict[str | None, list] = {group: [] for group in started}
+    for (group, _person), chosen in best.items():
+        by_group[group].append(chosen)
     out = []
     for group, chosen_list in by_group.items():
         persons, avg, median = [], [], []
@@ -650,7 +671,7 @@ def test_engine_matches_reference(order: str, with_exclusions: bool, seed: int) 
         exclusions = [FunnelExclusion(event="x", from_step=0, to_step=3)]
     elif order == "strict":
         steps = ["a", "b", "a"]
-        exclusions = [FunnelExclusion(event="b", from_step=0, to_step=2)]
+        exclusions = [FunnelExclusion(event="x", from_step=0, to_step=2)]
     else:
         steps = ["a", "b", "a", "c"]
         exclusions = [
