@@ -1,7 +1,9 @@
 """Ad-hoc retention over `raw_events` (DESIGN §6), computed in ClickHouse.
 
 Periods: period 0 starts N-1 periods before the period containing date_to (days, weeks
-starting Monday or Sunday, calendar months); events after date_to are not read. Each
+starting Monday or Sunday, calendar months). The last period is read whole: events up to
+the end of the period containing date_to count (as PostHog pads date_to to the end of
+its interval), later ones are not read. Each
 event is mapped to its period index with `indexOf(starts, period_start(timestamp)) - 1`
 (-1 = outside the table).
 
@@ -9,7 +11,7 @@ event is mapped to its period index with `indexOf(starts, period_start(timestamp
 - first_time: cohort k = persons whose first-ever target event (over all history, so a
   first event before the table keeps a person out of every cohort) falls in period k;
 - column j ≥ 1 = cohort members with the returning event in period k + j; cumulative:
-  in period k + j or any later period of the table. Cells past date_to are 0.
+  in period k + j or any later period of the table. Cells past the last period are 0.
 
 Persons are matched by `cityHash64(person_id)` (see api/services/trends.py).
 """
@@ -40,6 +42,16 @@ def period_starts(query: RetentionQuery) -> list[date]:
     return [date((m // 12), m % 12 + 1, 1) for m in range(months - n + 1, months + 1)]
 
 
+def period_end(query: RetentionQuery, starts: list[date]) -> date:
+    """The day after the last period: the exclusive end of what the question reads."""
+    last = starts[-1]
+    if query.period == "day":
+        return last + timedelta(days=1)
+    if query.period == "week":
+        return last + timedelta(weeks=1)
+    return date(last.year + last.month // 12, last.month % 12 + 1, 1)
+
+
 def _period_sql(query: RetentionQuery, column: str) -> str:
     if query.period == "day":
         return f"toDate({column})"
@@ -55,8 +67,8 @@ def compute_retention(scope: TenantScope, query: RetentionQuery) -> dict[str, An
     n = query.intervals
     params = QueryParams()
     begin = datetime(starts[0].year, starts[0].month, starts[0].day, tzinfo=UTC)
-    end = datetime(query.date_to.year, query.date_to.month, query.date_to.day,
-                   tzinfo=UTC) + timedelta(days=1)
+    stop = period_end(query, starts)
+    end = datetime(stop.year, stop.month, stop.day, tzinfo=UTC)
     starts_p = params.add(starts, "Array(Date)")
     begin_p, end_p = params.add(begin, DT64), params.add(end, DT64)
     filters = filters_sql(query.filters, params)

@@ -168,3 +168,16 @@ def test_configured_retention_matches_the_cohort_mart(
     # The mart holds the offsets whose period has started; the API zero-pads the rest.
     assert adhoc == {start: cells + [0] * (spec["intervals"][period] - len(cells))
                      for start, cells in mart.items()}
+
+
+def test_the_last_period_is_read_whole_when_date_to_is_early_in_it(client) -> None:
+    # date_to Mon 02-02 is the first day of its week: the whole week 02-02..02-08 is
+    # read, so c's Sunday signup joins the cohort and b's return on 02-04 counts.
+    weeks = _table(client, period="week", intervals=2, date_to="2026-02-02")
+    assert weeks == {"2026-01-26": [1, 1], "2026-02-02": [3, 0]}
+    # date_to 02-01 is the first day of February: the whole month is read.
+    months = _table(client, period="month", intervals=2, date_to="2026-02-01")
+    assert months == {"2026-01-01": [1, 1], "2026-02-01": [3, 0]}
+    # Days are their own last period: nothing after date_to is read.
+    assert _table(client, period="day", intervals=2, date_to="2026-02-02") == {
+        "2026-02-01": [0, 0], "2026-02-02": [2, 0]}
