@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Awaitable, Callable
 
 from limits import RateLimitItemPerSecond
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -54,16 +55,14 @@ class RateLimiter:
 
     async def check(self, key: str) -> int | None:
         """Count one hit for `key`: None if allowed, else Retry-After seconds."""
-        if self.limit <= 0:
-            return None
-        allowed = await self.guard.call(
-            self._strategy.hit(self._item, self.namespace, key), default=True)
-        return None if allowed else await self._retry_after(key)
+        return await self._ask(self._strategy.hit, key)
 
     async def blocked(self, key: str) -> int | None:
         """Retry-After seconds when `key` has used up the window, without counting a hit."""
+        return await self._ask(self._strategy.test, key)
+
+    async def _ask(self, method: Callable[..., Awaitable[bool]], key: str) -> int | None:
         if self.limit <= 0:
             return None
-        allowed = await self.guard.call(
-            self._strategy.test(self._item, self.namespace, key), default=True)
+        allowed = await self.guard.call(method(self._item, self.namespace, key), default=True)
         return None if allowed else await self._retry_after(key)

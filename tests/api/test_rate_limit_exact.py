@@ -6,36 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import httpx
 import redis
 
-ROOT = Path(__file__).parents[2]
+from tests.api.processes import create_key, start_api
+
 LIMIT, REQUESTS, CONNECTIONS = 300, 700, 32
 REDIS_DB = 12  # its own database: the keys of this test do not meet the suite's
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_up(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            httpx.get(f"{url}/v1/health", timeout=2)
-            return
-        except httpx.TransportError:
-            assert process.poll() is None and time.monotonic() < deadline, "API did not start"
-            time.sleep(0.3)
 
 
 async def _burst(urls: list[str], key: str) -> list[httpx.Response]:
@@ -56,24 +34,14 @@ def test_exactly_the_limit_is_admitted_across_two_processes(tmp_path) -> None:
     redis.Redis.from_url(redis_url).flushdb()
     env = {**os.environ, "SIGHTLINE_HOME": str(tmp_path), "SIGHTLINE_REDIS_URL": redis_url,
            "SIGHTLINE_API_RATE_LIMIT": str(LIMIT), "DAGSTER_HOME": str(tmp_path / "dg")}
-    created = subprocess.run([sys.executable, "-m", "orchestration.cli", "keys", "create",
-                              "--tenant", "t_exact", "--scope", "read"], env=env, cwd=ROOT,
-                             capture_output=True, text=True, timeout=120, check=True)
-    key = re.search(r"sl_\S+", created.stdout).group(0)
-    servers, urls = [], []
+    key = create_key(env, "t_exact")
+    servers = []
     try:
         for _ in range(2):
-            port = _free_port()
-            servers.append(subprocess.Popen(
-                [sys.executable, "-m", "orchestration.cli", "serve"], cwd=ROOT,
-                env={**env, "SIGHTLINE_API_PORT": str(port)},
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            urls.append(f"http://127.0.0.1:{port}")
-        for url, server in zip(urls, servers, strict=True):
-            _wait_up(url, server)
-        answers = asyncio.run(_burst(urls, key))
+            servers.append(start_api(env))
+        answers = asyncio.run(_burst([url for url, _ in servers], key))
     finally:
-        for server in servers:
+        for _, server in servers:
             server.terminate()
             server.wait(timeout=30)
     statuses = [a.status_code for a in answers]
