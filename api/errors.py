@@ -28,15 +28,22 @@ LIMIT_CODES = {"TIMEOUT_EXCEEDED": 159, "TOO_MANY_ROWS": 158, "TOO_MANY_ROWS_OR_
 
 
 class ApiProblem(Exception):
-    """Raise from anywhere to answer with a problem document."""
+    """Raise from anywhere to answer with a problem document.
+
+    A 422 always names what is wrong: `field` (default "body") becomes its `errors`
+    entry unless `errors` is given.
+    """
 
     def __init__(self, status: int, detail: str, *, title: str | None = None,
-                 headers: dict[str, str] | None = None, **extra: Any) -> None:
+                 headers: dict[str, str] | None = None, field: str = "body",
+                 **extra: Any) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.title = title or TITLES.get(status, "Error")
         self.headers = headers or {}
+        if status == 422 and "errors" not in extra:
+            extra["errors"] = [{"field": field, "message": detail}]
         self.extra = extra
 
 

@@ -92,7 +92,7 @@ async def post_webhook(
             webhooks.receive_webhook, context.db, context.settings.landing_dir,
             principal.tenant_id, connector, request.headers, body)
     except webhooks.WebhookError as exc:
-        raise ApiProblem(exc.status, exc.detail) from None
+        raise ApiProblem(exc.status, exc.detail, field=exc.field) from None
     return envelope(asdict(result), status=200 if result.duplicate else 202)
 
 

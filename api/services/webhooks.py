@@ -51,10 +51,11 @@ _DELIVERY_ID = re.compile(r"[\x21-\x7e]{1,200}")  # printable ASCII, no spaces
 class WebhookError(Exception):
     """A webhook the API refuses: `status` is the HTTP status to answer with."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, field: str = "body") -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.field = field  # what a 422 names
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ def _records(body: bytes) -> list:
         reason = shape_reason(record)
         if reason:
             field = "body" if records is not payload else f"body[{index}]"
-            raise WebhookError(422, f"{field}: {reason}; nothing was landed")
+            raise WebhookError(422, f"{field}: {reason}; nothing was landed", field)
     return records
 
 

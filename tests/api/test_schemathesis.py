@@ -1,5 +1,6 @@
 """Property-based run over the OpenAPI schema against the live server: no generated
-input makes the API answer 5xx (schemathesis' `not_a_server_error`, checked inline).
+input makes the API answer 5xx (schemathesis' `not_a_server_error`, checked inline), and
+every 4xx is problem+json — a 422 naming each bad field.
 A bounded number of examples per operation keeps it short. schemathesis' pytest plugin
 does not load under pytest 9, so operations are driven through their hypothesis
 strategies directly."""
@@ -31,6 +32,14 @@ def test_no_generated_input_makes_the_api_answer_5xx(server_url, keys) -> None:
             if response.status_code >= 500:
                 failures.append(f"{operation.label}: {response.status_code} "
                                 f"{response.text[:200]} for {case.body!r} {case.query!r}")
+            elif response.status_code >= 400 and response.status_code != 404:
+                ctype = response.headers.get("content-type")  # a list in schemathesis 4
+                ctype = ctype[0] if isinstance(ctype, list) else ctype
+                problem = response.json() if ctype == "application/problem+json" else None
+                fields = [e.get("field") for e in (problem or {}).get("errors") or []]
+                if problem is None or (response.status_code == 422 and not all(fields or [None])):
+                    failures.append(f"{operation.label}: {response.status_code} without a "
+                                    f"problem naming a field: {fields} {response.text[:200]}")
 
         run()
 
