@@ -222,7 +222,8 @@ class TrendsQuery(BaseModel):
     @classmethod
     def _small_enough_answer(cls, value: bool, info: ValidationInfo) -> bool:
         data = info.data
-        if not all(k in data for k in ("series", "date_from", "date_to", "interval")):
+        sizing = ("series", "date_from", "date_to", "interval", "breakdown_limit")
+        if not all(k in data for k in sizing):
             return value  # an earlier field is already reported
         values = data["breakdown_limit"] + 1 if data.get("breakdown") else 1
         buckets = bucket_count(data["date_from"], data["date_to"], data["interval"])
