@@ -7,34 +7,25 @@ The definitions are those of `vars.funnels` and `vars.retention` in
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from api.schemas.analytics import CohortsQuery, MartRange
 from api.services.filters import QueryParams
 from api.store import TenantScope
+from warehouse.dbt_vars import project_vars
 
-DBT_PROJECT_FILE = Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml"
 _STEP_COLUMNS = ("persons", "conversion_from_first", "conversion_from_previous",
                  "avg_seconds_from_previous", "median_seconds_from_previous")
 
 
-@lru_cache(maxsize=1)
-def _project_vars() -> dict[str, Any]:
-    return yaml.safe_load(DBT_PROJECT_FILE.read_text())["vars"]
-
-
 def configured_funnels() -> dict[str, dict[str, Any]]:
     """{funnel_id: definition} of the funnels the funnel mart publishes."""
-    return {f["funnel_id"]: f for f in _project_vars().get("funnels") or []}
+    return {f["funnel_id"]: f for f in project_vars().get("funnels") or []}
 
 
 def configured_retention() -> dict[str, dict[str, Any]]:
     """{retention_id: definition} of the retention definitions the cohort mart publishes."""
-    return {r["retention_id"]: r for r in _project_vars().get("retention") or []}
+    return {r["retention_id"]: r for r in project_vars().get("retention") or []}
 
 
 def _range_sql(column: str, query: MartRange, params: QueryParams) -> str:

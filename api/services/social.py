@@ -32,24 +32,20 @@ from api.schemas.social import (
     parse_mention_cursor,
 )
 from api.store import TenantScope
+from warehouse.dbt_vars import engagement_sql, social_rules
 
-# Engagement per platform (DESIGN §7). The same formula is dbt's `engagement` macro
-# (dbt_project/macros/engagement.sql), which the marts use; the two must stay in step, and
-# tests/api/test_social.py::test_analyze_agrees_with_the_daily_mart compares them on the
-# demo data. Raw columns map reactions/score to likes, comments to replies, shares to reposts.
-ENGAGEMENT_SQL = """multiIf(
-        m.platform = 'x', m.likes + 3 * m.reposts + 2 * m.replies,
-        m.platform = 'linkedin', m.likes + 2 * m.replies + 3 * m.reposts,
-        m.platform = 'reddit', m.likes + 2 * m.replies,
-        m.likes + m.reposts + m.replies)"""
+# DESIGN §7's rules come from the dbt project's vars, the ones the marts are built with
+# (warehouse/dbt_vars.py): engagement weights, half-window thresholds, evidence posts,
+# influencer weights.
+RULES = social_rules()
+ENGAGEMENT_SQL = engagement_sql("m.platform", "m.likes", "m.reposts", "m.replies")
 # Reach as in dbt's stg_social__mentions.
 REACH_SQL = "if(m.impressions > 0, m.impressions, m.author_followers)"
-
-# Half-window rules (DESIGN §7), as in fct_brand_sentiment_trends / fct_crisis_alerts.
-TREND_THRESHOLD = Decimal("0.1")
-CRISIS_CHANGE = Decimal("-0.3")
-WARNING_CHANGE = Decimal("-0.15")
-EVIDENCE_POSTS = 5  # like the mart's crisis_evidence_posts
+TREND_THRESHOLD = RULES.trend_threshold
+CRISIS_CHANGE = RULES.crisis_change
+WARNING_CHANGE = RULES.warning_change
+EVIDENCE_POSTS = RULES.evidence_posts
+_W = RULES.influencer_weights
 
 _NULLS = {"join_use_nulls": 1}
 
@@ -190,10 +186,10 @@ ORDER BY brand_key, engagement DESC, platform, post_id
 LIMIT {EVIDENCE_POSTS} BY brand_key
 """
 
-# fct_influencers' score over this window (dbt_project/models/marts/social/fct_influencers.sql
-# holds the same formula for the trailing 30 days; keep them in step):
-#   100 * (0.40 * ln(1+followers)/max + 0.35 * ln(1+engagement)/max + 0.15 * ln(1+posts)/max)
-#   + 10 if verified, clamped to [0, 100], 1 decimal; reposts made earn no engagement.
+# fct_influencers' score over this window, with its weights (var influencer_score_weights):
+#   100 * (w.followers * ln(1+followers)/max + w.engagement * ln(1+engagement)/max
+#          + w.posts * ln(1+posts)/max) + w.verified if verified, clamped to [0, 100],
+#   1 decimal; reposts made earn no engagement.
 _INFLUENCERS = f"""
 WITH posts AS (
     SELECT
@@ -233,10 +229,10 @@ scored AS (
     SELECT *,
         -- half away from zero like DuckDB's round (ClickHouse's round() is half-even)
         floor(10 * least(100, greatest(0,
-            100 * (0.40 * if(max(f) OVER () = 0, 0, f / max(f) OVER ())
-                 + 0.35 * if(max(e) OVER () = 0, 0, e / max(e) OVER ())
-                 + 0.15 * if(max(p) OVER () = 0, 0, p / max(p) OVER ()))
-            + if(verified, 10, 0))) + 0.5) / 10 AS score
+            100 * ({_W["followers"]} * if(max(f) OVER () = 0, 0, f / max(f) OVER ())
+                 + {_W["engagement"]} * if(max(e) OVER () = 0, 0, e / max(e) OVER ())
+                 + {_W["posts"]} * if(max(p) OVER () = 0, 0, p / max(p) OVER ()))
+            + if(verified, {_W["verified"]}, 0))) + 0.5) / 10 AS score
     FROM scaled
 )
 SELECT platform, author_id, author_handle, score, posts, reposts_made, total_engagement,
@@ -387,7 +383,8 @@ def _trends(by_key: dict[str, str], totals: dict[str, dict[str, Any]]) -> list[d
 
 def _crisis_alerts(by_key: dict[str, str], totals: dict[str, dict[str, Any]],
                    request: AnalyzeRequest) -> list[dict[str, Any]]:
-    """The half-window rule: change < −0.3 crisis, < −0.15 warning, with at least
+    """The half-window rule: change < crisis_change (−0.3) crisis, < crisis_warning_change
+    (−0.15) warning, with at least
     `crisis_min_mentions` original mentions in each half. (The daily mart adds a guard
     against the brand's 14-day median, which an hours-long window has no equivalent of.)"""
     out = []

@@ -1,11 +1,13 @@
-{#- Platform engagement (DESIGN §7): X likes + 3·reposts + 2·replies; LinkedIn
-    reactions + 2·comments + 3·shares; Reddit score + 2·comments. Raw columns map
-    reactions/score to likes, comments to replies and shares to reposts. -#}
+{#- Platform engagement (DESIGN §7) from var('engagement_weights'): per platform, a weight
+    for likes, reposts and replies (`default` for any other platform). The API renders
+    the same weights for ClickHouse (warehouse/dbt_vars.engagement_sql). -#}
 {% macro engagement(platform, likes, reposts, replies) -%}
+    {%- set weights = var('engagement_weights') -%}
+    {%- set columns = {'likes': likes, 'reposts': reposts, 'replies': replies} -%}
     case {{ platform }}
-        when 'x' then {{ likes }} + 3 * {{ reposts }} + 2 * {{ replies }}
-        when 'linkedin' then {{ likes }} + 2 * {{ replies }} + 3 * {{ reposts }}
-        when 'reddit' then {{ likes }} + 2 * {{ replies }}
-        else {{ likes }} + {{ reposts }} + {{ replies }}
+    {%- for name, w in weights.items() if name != 'default' %}
+        when '{{ name }}' then {{ w.likes }} * {{ likes }} + {{ w.reposts }} * {{ reposts }} + {{ w.replies }} * {{ replies }}
+    {%- endfor %}
+        else {{ weights.default.likes }} * {{ likes }} + {{ weights.default.reposts }} * {{ reposts }} + {{ weights.default.replies }} * {{ replies }}
     end
 {%- endmacro %}

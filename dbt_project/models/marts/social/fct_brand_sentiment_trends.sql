@@ -5,7 +5,7 @@
 ) }}
 -- Sentiment trend per brand (DESIGN §7, half-split rule): over the trailing
 -- {{ window_days }} days ending as_of_date, the average compound of original mentions in
--- the recent half minus that of the older half; > +0.1 improving, < -0.1 declining, else
+-- the recent half minus that of the older half; > +threshold improving, < -threshold declining (var sentiment_trend_threshold), else
 -- stable. Halves are floor(window / 2) days each; with an odd window the middle day
 -- belongs to neither half. An as_of_date is a day with social data for the tenant.
 with daily as (
@@ -81,8 +81,8 @@ select
     second_half_avg,
     second_half_avg - first_half_avg as change,
     case
-        when second_half_avg - first_half_avg > 0.1 then 'improving'
-        when second_half_avg - first_half_avg < -0.1 then 'declining'
+        when second_half_avg - first_half_avg > {{ var('sentiment_trend_threshold') }} then 'improving'
+        when second_half_avg - first_half_avg < -{{ var('sentiment_trend_threshold') }} then 'declining'
         else 'stable'
     end as trend
 from by_half

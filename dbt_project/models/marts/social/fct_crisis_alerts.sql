@@ -142,7 +142,7 @@ half_window_triggers as (
         brand,
         'half_window' as rule,
         case
-            when second_half_avg - first_half_avg < -0.3 then 'crisis'
+            when second_half_avg - first_half_avg < {{ var('crisis_change') }} then 'crisis'
             else 'warning'
         end as severity,
         second_half_avg as value,
@@ -155,10 +155,11 @@ half_window_triggers as (
     inner join baselines using (tenant_id, alert_date, brand)
     where first_half_mentions >= {{ min_mentions }}
         and second_half_mentions >= {{ min_mentions }}
-        and second_half_avg - first_half_avg < -0.15
+        and second_half_avg - first_half_avg < {{ var('crisis_warning_change') }}
         -- a fall back to the usual level after a positive spike (a launch) is no crisis:
-        -- the recent half must also be 0.15 below the brand's usual (median) sentiment
-        and coalesce(second_half_avg - baseline_compound_median < -0.15, true)
+        -- the recent half must also be as far below the brand's usual (median) sentiment
+        and coalesce(second_half_avg - baseline_compound_median
+                     < {{ var('crisis_warning_change') }}, true)
 ),
 
 zscore_triggers as (

@@ -1,3 +1,4 @@
+{%- set w = var('influencer_score_weights') -%}
 {%- set window_days = var('influencer_window_days') | int -%}
 {{ config(
     window_column='as_of_date',
@@ -6,10 +7,11 @@
 -- (DESIGN §7). An influencer has at least one original post in the window; reposts they
 -- made are counted but earn no engagement credit (the engagement belongs to the original).
 --
--- score (0-100) = 100 * (0.40 * ln(1 + followers)        / max over the tenant and day
---                      + 0.35 * ln(1 + total_engagement) / max ...
---                      + 0.15 * ln(1 + posts)            / max ...)
---                 + 10 if verified, clamped to [0, 100] and rounded to 1 decimal.
+-- score (0-100) = 100 * (w.followers * ln(1 + followers)      / max over the tenant and day
+--                      + w.engagement * ln(1 + total_engagement) / max ...
+--                      + w.posts * ln(1 + posts)                 / max ...)
+--                 + w.verified if verified, clamped to [0, 100], rounded to 1 decimal;
+-- w = var('influencer_score_weights') (0.40, 0.35, 0.15, 10).
 -- Logs keep one viral post or one celebrity account from flattening everybody else;
 -- normalising by the day's maximum makes scores comparable across tenants.
 with posts as (
@@ -103,11 +105,11 @@ scored as (
         *,
         round(least(100, greatest(0,
             100 * (
-                0.40 * coalesce(followers_log / nullif(max(followers_log) over day_scope, 0), 0)
-                + 0.35 * coalesce(engagement_log / nullif(max(engagement_log) over day_scope, 0), 0)
-                + 0.15 * coalesce(posts_log / nullif(max(posts_log) over day_scope, 0), 0)
+                {{ w.followers }} * coalesce(followers_log / nullif(max(followers_log) over day_scope, 0), 0)
+                + {{ w.engagement }} * coalesce(engagement_log / nullif(max(engagement_log) over day_scope, 0), 0)
+                + {{ w.posts }} * coalesce(posts_log / nullif(max(posts_log) over day_scope, 0), 0)
             )
-            + case when coalesce(verified, false) then 10 else 0 end
+            + case when coalesce(verified, false) then {{ w.verified }} else 0 end
         )), 1) as score
     from scaled
     window day_scope as (partition by tenant_id, as_of_date)
