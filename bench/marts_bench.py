@@ -8,7 +8,7 @@ Figures (issue: marts):
 - for scale, the same build over an empty window (a day after the data): what dbt costs
   for this project's nodes before any data is read.
 
-The raw data goes straight into a temporary DuckDB file (`warehouse.demo_transform_seed`),
+The raw data goes straight into a temporary DuckDB file (`ingestion.demo.transform_seed`),
 so the figures are dbt's alone. Run: `.venv/bin/python bench/marts_bench.py [--days 30]
 [--events-per-day 200000] [--mentions-per-day 20000]`.
 """
@@ -86,8 +86,8 @@ def seed(path: Path, days: int, events_per_day: int, mentions_per_day: int) -> d
     import duckdb
 
     from ingestion.demo import DemoConfig
+    from ingestion.demo.transform_seed import seed_demo_days
     from ingestion.sentiment import default_scorer
-    from warehouse.demo_transform_seed import seed_demo_days
 
     last = FIRST_DAY + timedelta(days=days - 1)
     config = DemoConfig.for_window(

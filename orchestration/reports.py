@@ -6,7 +6,7 @@ from datetime import date
 
 from clickhouse_connect.driver.client import Client
 
-from ingestion.schemas import RAW_TABLES
+from warehouse.raw_schemas import RAW_TABLES
 
 
 def table_counts(client: Client, first: date | None = None, last: date | None = None

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from ingestion.schemas import RAW_EVENTS
+from warehouse.raw_schemas import RAW_EVENTS
 
 INGESTED_AT = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -1,14 +1,8 @@
-"""Competitor-move history (the `competitor_moves` landing connector's rows in
-`raw_connector_records`) as the wargame engine's `ObservedMove`s. One query and one
-parser, shared by the simulation asset and the API."""
+"""The competitor-move history query (the `competitor_moves` landing connector's rows in
+`raw_connector_records`), shared by the simulation asset and the API; the rows it returns
+become the engine's moves in `simulations.observed`."""
 
 from __future__ import annotations
-
-import json
-from collections.abc import Iterable
-from datetime import date
-
-from simulations import ObservedMove
 
 # Bind {end:DateTime64(3, 'UTC')}; the tenant predicate is the caller's (a WHERE clause
 # for the asset's raw client, the query layer's filter for the API).
@@ -23,14 +17,3 @@ def moves_sql(with_tenant_predicate: bool) -> str:
     """The history query, with `AND tenant_id = {tenant_id:String}` when asked."""
     predicate = "AND tenant_id = {tenant_id:String}" if with_tenant_predicate else ""
     return MOVES_SQL.replace("{tenant_predicate}", predicate)
-
-
-def to_observed_moves(rows: Iterable[tuple[date, str]]) -> list[ObservedMove]:
-    """Parse (day, payload JSON) rows into observed moves."""
-    moves = []
-    for day, payload in rows:
-        record = json.loads(payload)
-        moves.append(ObservedMove(date=day, competitor=record["competitor"],
-                                  action_type=record["action_type"],
-                                  trigger=record.get("trigger")))
-    return moves

@@ -19,9 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from clickhouse_connect.driver.client import Client
 
-from ingestion.batch import SourceBatch
-from ingestion.schemas import RAW_TABLES
 from warehouse.daily_actives import refresh_daily_actives
+from warehouse.raw_schemas import RAW_TABLES
+from warehouse.source_batch import SourceBatch
 
 # Tables written per (tenant, source, UTC day) -> the column that decides the day.
 PARTITION_TIME_COLUMNS: dict[str, str] = {

@@ -21,7 +21,8 @@ from simulations import (
     simulate,
 )
 from simulations.models import MAX_DEPTH, MAX_SIMULATIONS, MIN_DEPTH, MIN_SIMULATIONS
-from warehouse.competitor_moves import moves_sql, to_observed_moves
+from simulations.observed import to_observed_moves
+from warehouse.competitor_moves import moves_sql
 
 
 class WargameInputError(ValueError):

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pyarrow as pa
 
-from ingestion.batch import SourceBatch
 from ingestion.brands import Brand, match_brands
-from ingestion.schemas import QUARANTINE, RAW_TABLES
+from warehouse.raw_schemas import QUARANTINE, RAW_TABLES
 from warehouse.settings import ConnectorSettings
+from warehouse.source_batch import SourceBatch
 
 MAX_RAW_BYTES = 64 * 1024
 

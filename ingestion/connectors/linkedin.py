@@ -28,7 +28,6 @@ from urllib.parse import quote
 
 import httpx
 
-from ingestion.batch import SourceBatch
 from ingestion.brands import Brand
 from ingestion.connectors._rows import (
     BatchBuilder,
@@ -42,6 +41,7 @@ from ingestion.connectors._rows import (
 )
 from ingestion.http_policy import ClientFactory, Clock, HttpPolicy, Sleep, paginate
 from warehouse.settings import ConnectorSettings
+from warehouse.source_batch import SourceBatch
 
 logger = logging.getLogger(__name__)
 

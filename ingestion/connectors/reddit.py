@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 
-from ingestion.batch import SourceBatch
 from ingestion.brands import Brand
 from ingestion.connectors._query import search_query
 from ingestion.connectors._rows import (
@@ -40,6 +39,7 @@ from ingestion.http_policy import (
     paginate,
 )
 from warehouse.settings import ConnectorSettings
+from warehouse.source_batch import SourceBatch
 
 logger = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from ingestion.batch import SourceBatch
 from ingestion.brands import Brand
 from ingestion.connectors import ga4, linkedin, reddit, x_api
 from warehouse.settings import ConnectorSettings
+from warehouse.source_batch import SourceBatch
 
 logger = logging.getLogger(__name__)
 

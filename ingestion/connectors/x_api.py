@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 
-from ingestion.batch import SourceBatch
 from ingestion.brands import Brand
 from ingestion.connectors._query import search_query
 from ingestion.connectors._rows import (
@@ -32,6 +31,7 @@ from ingestion.connectors._rows import (
 )
 from ingestion.http_policy import ClientFactory, Clock, HttpPolicy, Sleep, paginate
 from warehouse.settings import ConnectorSettings
+from warehouse.source_batch import SourceBatch
 
 logger = logging.getLogger(__name__)
 

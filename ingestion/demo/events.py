@@ -23,7 +23,7 @@ from ingestion.demo.clock import MS_PER_DAY, day_start_ms, sample_time_of_day
 from ingestion.demo.cohorts import Persons, iter_active_persons
 from ingestion.demo.config import DemoConfig
 from ingestion.demo.rng import Stream, bit_field_pick, pick, stream_rng
-from ingestion.schemas import RAW_EVENTS, TIMESTAMP
+from warehouse.raw_schemas import RAW_EVENTS, TIMESTAMP
 
 EVENT_NAMES = ("visit", "pageview", "signup", "activate", "purchase", "feature_used")
 VISIT, PAGEVIEW, SIGNUP, ACTIVATE, PURCHASE, FEATURE_USED = range(len(EVENT_NAMES))

@@ -8,14 +8,14 @@ from datetime import date, datetime
 
 import pyarrow as pa
 
-from ingestion.batch import SourceBatch
 from ingestion.brands import DEMO_TENANTS
 from ingestion.demo.clock import MS_PER_DAY, day_start_ms, to_epoch_ms
 from ingestion.demo.config import DemoConfig
 from ingestion.demo.events import DayEvents
 from ingestion.demo.mentions import generate_mentions
 from ingestion.demo.records import ga4_snapshots, revenue_lines
-from ingestion.schemas import RAW_CONNECTOR_RECORDS, RAW_EVENTS, RAW_SOCIAL_MENTIONS
+from warehouse.raw_schemas import RAW_CONNECTOR_RECORDS, RAW_EVENTS, RAW_SOCIAL_MENTIONS
+from warehouse.source_batch import SourceBatch
 
 SOURCE = "demo"
 DEFAULT_CONFIG = DemoConfig()

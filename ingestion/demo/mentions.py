@@ -27,7 +27,7 @@ from ingestion.demo.clock import (
 from ingestion.demo.config import DemoConfig
 from ingestion.demo.rng import Stream, pick, stable_hash, stream_rng
 from ingestion.demo.text import TOPIC_TAGS, Story, Tone, brand_reference, render, templates_for
-from ingestion.schemas import RAW_SOCIAL_MENTIONS, TIMESTAMP
+from warehouse.raw_schemas import RAW_SOCIAL_MENTIONS, TIMESTAMP
 
 CRISIS_MULTIPLIER = 5.0
 LAUNCH_MULTIPLIER = 3.0

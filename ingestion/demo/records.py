@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from ingestion.demo.clock import day_start_ms
 from ingestion.demo.events import UTM_SOURCES, constant_strings, constant_timestamps
-from ingestion.schemas import RAW_CONNECTOR_RECORDS, TIMESTAMP
+from warehouse.raw_schemas import RAW_CONNECTOR_RECORDS, TIMESTAMP
 
 
 def canonical_json(obj: dict[str, Any]) -> str:

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 
 from ingestion import brands as brand_catalog
 from ingestion.landing import fields as f
-from ingestion.schemas import RAW_CONNECTOR_RECORDS, RAW_EVENTS, RAW_SOCIAL_MENTIONS
 from simulations.models import ActionType
+from warehouse.raw_schemas import RAW_CONNECTOR_RECORDS, RAW_EVENTS, RAW_SOCIAL_MENTIONS
 
 Row = dict[str, object]
 RowBuilder = Callable[[Mapping[str, object], str, str], Row]

@@ -33,7 +33,7 @@ from ingestion.landing.records import (
     split_lines,
     unknown_header_reason,
 )
-from ingestion.schemas import QUARANTINE
+from warehouse.raw_schemas import QUARANTINE
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingestion.batch import SourceBatch
 from ingestion.landing.contracts import CONTRACTS, SCHEMAS
 from ingestion.landing.intake import staged_dir
-from ingestion.schemas import QUARANTINE
+from warehouse.raw_schemas import QUARANTINE
+from warehouse.source_batch import SourceBatch
 
 
 @dataclass(frozen=True)

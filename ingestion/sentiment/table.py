@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pyarrow as pa
 
-from ingestion.schemas import RAW_SOCIAL_MENTIONS, TIMESTAMP
 from ingestion.sentiment.scorer import SentimentScorer
+from warehouse.raw_schemas import RAW_SOCIAL_MENTIONS, TIMESTAMP
 
 SOCIAL_MENTIONS_SCORED = pa.schema(
     [

@@ -21,7 +21,8 @@ from orchestration.resources import STORE_POOL, WarehouseResource
 from simulations import ObservedMove, SimulationConfig, SimulationResult, simulate, templates
 from simulations.baselines import apply_baseline
 from simulations.library import library_text
-from warehouse.competitor_moves import moves_sql, to_observed_moves
+from simulations.observed import to_observed_moves
+from warehouse.competitor_moves import moves_sql
 from warehouse.dataset_versions import publish_versions
 from warehouse.partition_writer import write_partition
 

@@ -9,11 +9,11 @@ from datetime import date
 
 import dagster as dg
 
-from ingestion.batch import SourceBatch
 from orchestration.partitions import window_days
 from orchestration.resources import WarehouseResource
 from warehouse.dataset_versions import publish_versions
 from warehouse.partition_writer import write_batch
+from warehouse.source_batch import SourceBatch
 
 # day -> (batch, tenants the batch speaks for); None means "nothing to write that day"
 DayProducer = Callable[[date], tuple[SourceBatch, Sequence[str]] | None]

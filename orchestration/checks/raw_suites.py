@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from clickhouse_connect.driver.client import Client
 
-from ingestion.schemas import RAW_TABLES
+from warehouse.raw_schemas import RAW_TABLES
 
 if TYPE_CHECKING:
     import great_expectations as gx

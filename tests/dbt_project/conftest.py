@@ -21,7 +21,7 @@ from dbt.cli.main import dbtRunner
 
 from ingestion.sentiment import ReferenceVaderScorer
 from warehouse.dbt_window import environment, window_environment
-from warehouse.demo_transform_seed import seed_demo_days
+from ingestion.demo.transform_seed import seed_demo_days
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 DEMO_FIRST, DEMO_LAST = date(2026, 2, 1), date(2026, 2, 21)
@@ -108,7 +108,7 @@ def hand_store(folder: Path, events: list[dict], mentions: list[dict] | None = N
     """A transform store whose raw tables hold exactly the given rows (others empty)."""
     import pyarrow as pa
 
-    from ingestion.schemas import RAW_CONNECTOR_RECORDS, RAW_EVENTS, RAW_SOCIAL_MENTIONS
+    from warehouse.raw_schemas import RAW_CONNECTOR_RECORDS, RAW_EVENTS, RAW_SOCIAL_MENTIONS
     from ingestion.sentiment import SOCIAL_MENTIONS_SCORED
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,6 @@ import pytest
 from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE, SPECIAL_CASES
 
 from ingestion.demo import DemoConfig, generate_day
-from ingestion.schemas import RAW_SOCIAL_MENTIONS
 from ingestion.sentiment import (
     SOCIAL_MENTIONS_SCORED,
     ReferenceVaderScorer,
@@ -24,6 +23,7 @@ from ingestion.sentiment import (
     score_mentions,
 )
 from ingestion.sentiment.vader import PARALLEL_MIN_TEXTS, VaderLexicon
+from warehouse.raw_schemas import RAW_SOCIAL_MENTIONS
 
 FIRST, LAST = date(2026, 1, 1), date(2026, 1, 21)
 CONFIG = DemoConfig.for_window(FIRST, LAST)  # crisis 2026-01-16, launch 2026-01-08

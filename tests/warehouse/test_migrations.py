@@ -3,7 +3,6 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from ingestion.schemas import RAW_TABLES
 from warehouse.migrate import (
     Migration,
     MigrationError,
@@ -12,6 +11,7 @@ from warehouse.migrate import (
     migrate,
     render_sql,
 )
+from warehouse.raw_schemas import RAW_TABLES
 
 
 def test_migrations_applied_twice_change_nothing(clickhouse) -> None:

@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime
 import pyarrow as pa
 import pytest
 
-from ingestion.schemas import RAW_CONNECTOR_RECORDS
 from warehouse.dataset_versions import all_versions, bump_version, current_version
 from warehouse.partition_writer import PartitionMismatchError, write_partition
+from warehouse.raw_schemas import RAW_CONNECTOR_RECORDS
 
 DAY = date(2026, 2, 3)
 

@@ -11,7 +11,7 @@ import pytest
 
 from ingestion.connectors import NotConfiguredError, ga4
 from ingestion.http_policy import ConnectorError
-from ingestion.schemas import RAW_CONNECTOR_RECORDS
+from warehouse.raw_schemas import RAW_CONNECTOR_RECORDS
 
 DAY = date(2025, 3, 1)
 NOW = datetime(2025, 3, 2, 6, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ import pytest
 from ingestion.brands import Brand
 from ingestion.connectors import NotConfiguredError, linkedin
 from ingestion.http_policy import ConnectorError
-from ingestion.schemas import RAW_SOCIAL_MENTIONS
+from warehouse.raw_schemas import RAW_SOCIAL_MENTIONS
 
 DAY = date(2025, 3, 1)
 NOW = datetime(2025, 3, 2, 12, 0, tzinfo=UTC)

@@ -14,11 +14,11 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from ingestion.batch import SourceBatch
 from ingestion.brands import DEMO_TENANTS, match_brands
 from ingestion.demo import DemoConfig, generate_day, iter_event_batches
 from ingestion.demo.text import CRISIS, LAUNCH, PAIR, SINGLE, Tone, brand_reference, render
-from ingestion.schemas import RAW_CONNECTOR_RECORDS, RAW_EVENTS, RAW_SOCIAL_MENTIONS
+from warehouse.raw_schemas import RAW_CONNECTOR_RECORDS, RAW_EVENTS, RAW_SOCIAL_MENTIONS
+from warehouse.source_batch import SourceBatch
 
 FIRST, LAST = date(2024, 3, 1), date(2024, 3, 21)  # Fri .. Thu, three weekends
 WINDOW = [FIRST + timedelta(days=i) for i in range((LAST - FIRST).days + 1)]

@@ -7,7 +7,7 @@ from datetime import date
 
 import pyarrow as pa
 
-from ingestion.schemas import QUARANTINE
+from warehouse.raw_schemas import QUARANTINE
 
 
 @dataclass

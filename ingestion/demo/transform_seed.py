@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from ingestion.demo import DemoConfig, generate_day
-from ingestion.schemas import RAW_TABLES
 from ingestion.sentiment import SentimentScorer, score_mentions
+from warehouse.raw_schemas import RAW_TABLES
 from warehouse.settings import load_settings
 from warehouse.transform_store import open_transform_store, replace_window
 
