@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.services.pipeline_runs import RunLauncher
 from warehouse.settings import Settings, load_settings
 
 keys_app = typer.Typer(help="Create, list and revoke API keys (stored hashed).",
@@ -131,12 +132,12 @@ def demo_key(settings: Settings, tenant: str) -> str:
     return key
 
 
-def serve(settings: Settings | None = None) -> None:
-    """Serve the API with uvicorn until interrupted."""
+def serve(settings: Settings | None = None, run_launcher: RunLauncher | None = None) -> None:
+    """Serve the API with uvicorn until interrupted (`run_launcher` queues pipeline runs)."""
     import uvicorn
 
     from api.main import create_app
 
     settings = settings or load_settings()
-    uvicorn.run(create_app(settings), host=settings.api.host, port=settings.api.port,
-                log_level="warning")
+    uvicorn.run(create_app(settings, run_launcher=run_launcher), host=settings.api.host,
+                port=settings.api.port, log_level="warning")

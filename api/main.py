@@ -13,6 +13,7 @@ from api.hot_path import HotPathMiddleware
 from api.middleware import BodyLimitMiddleware, MetricsMiddleware
 from api.routers import system
 from api.schemas.common import PROBLEM_RESPONSES
+from api.services.pipeline_runs import RunLauncher
 from warehouse.settings import Settings, load_settings
 
 API_PREFIX = "/v1"
@@ -24,8 +25,10 @@ def _routers() -> list[APIRouter]:
     return [analytics.router, modules.router, social.router, wargaming.router, ingest.router]
 
 
-def create_app(settings: Settings | None = None, context: ApiContext | None = None) -> FastAPI:
-    """Build the API. Nothing is opened until the first request needs it."""
+def create_app(settings: Settings | None = None, context: ApiContext | None = None,
+               run_launcher: RunLauncher | None = None) -> FastAPI:
+    """Build the API. Nothing is opened until the first request needs it. `run_launcher`
+    queues pipeline runs (POST /modules/growth-pulse/run answers 503 without one)."""
     settings = settings or load_settings()
     context = context or build_context(settings)
 
@@ -44,6 +47,7 @@ def create_app(settings: Settings | None = None, context: ApiContext | None = No
         responses=PROBLEM_RESPONSES,
     )
     app.state.context = context
+    app.state.run_launcher = run_launcher
     errors.install(app)
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(system.router)

@@ -191,6 +191,7 @@ def demo(
 
 def _serve_demo(settings: Settings) -> None:
     from api.cli import demo_key, serve
+    from orchestration.run_launcher import DagsterRunLauncher
 
     tenant = settings.demo_tenants[0]
     key = demo_key(settings, tenant)
@@ -201,15 +202,17 @@ def _serve_demo(settings: Settings) -> None:
     print(f"\n    {key}\n")
     print(f"Try: curl -H 'Authorization: Bearer {key}' {base}/v1/social/share-of-voice")
     console.print("Stop with Ctrl-C.")
-    serve(settings)
+    serve(settings, DagsterRunLauncher(settings))
 
 
 @app.command("serve")
 def serve_command() -> None:
     """Serve the API (http://127.0.0.1:8000/v1, docs at /docs) until interrupted."""
     from api.cli import serve
+    from orchestration.run_launcher import DagsterRunLauncher
 
-    serve()
+    settings = load_settings()
+    serve(settings, DagsterRunLauncher(settings))
 
 
 @app.command()

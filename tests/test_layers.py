@@ -1,5 +1,6 @@
-"""Layers import downward only (DESIGN §2): `warehouse/` is what every layer shares and
-imports no other layer; `ingestion/` and `simulations/` are plain libraries (no Dagster,
+"""Layers import downward only (DESIGN §2): `api/` knows no orchestrator (`sightline
+serve` injects the run launcher); `warehouse/` is what every layer shares and imports no
+other layer; `ingestion/` and `simulations/` are plain libraries (no Dagster,
 no FastAPI, no `api/` or `orchestration/`); `simulations/` does no I/O."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pytest
 ROOT = Path(__file__).parents[1]
 # package -> top-level modules it must never import
 FORBIDDEN = {
+    "api": {"orchestration", "dagster", "dagster_dbt"},
     "warehouse": {"ingestion", "simulations", "api", "orchestration", "dagster", "fastapi"},
     "ingestion": {"api", "orchestration", "dagster", "dagster_dbt", "fastapi"},
     "simulations": {"ingestion", "warehouse", "api", "orchestration", "dagster", "fastapi",

@@ -20,7 +20,6 @@ from api.services.pipeline_runs import (
     KEY_TAG,
     TENANT_TAG,
     TRIGGER_TAG,
-    DagsterRunLauncher,
     PipelineUnavailable,
     RunLauncher,
 )
@@ -28,13 +27,15 @@ from api.services.pipeline_runs import (
 router = APIRouter(prefix="/modules", tags=["modules"])
 
 
-def run_launcher(request: Request, context: Context) -> RunLauncher:
-    """The app's launcher: `app.state.run_launcher` when set, else one DagsterRunLauncher
-    per app (it keeps the loaded code location between requests)."""
+def run_launcher(request: Request) -> RunLauncher:
+    """The launcher the app was built with (`sightline serve` gives it the Dagster one).
+
+    Raises PipelineUnavailable when the app has none."""
     launcher = getattr(request.app.state, "run_launcher", None)
     if launcher is None:
-        launcher = DagsterRunLauncher(context.settings)
-        request.app.state.run_launcher = launcher
+        raise PipelineUnavailable("this API process was started without a run launcher; "
+                                  "serve it with `sightline serve`, which queues runs in the "
+                                  "Dagster instance")
     return launcher
 
 
@@ -73,9 +74,9 @@ async def run_pulse(context: Context, principal: Admin, request: Request,
         raise ApiProblem(422, f"date: {day} is not a complete day with a partition "
                          f"({first} … {today - timedelta(days=1)})",
                          errors=[{"field": "date", "message": "no such partition"}])
-    launcher = run_launcher(request, context)
     tags = {TRIGGER_TAG: "api", TENANT_TAG: principal.tenant_id, KEY_TAG: principal.prefix}
     try:
+        launcher = run_launcher(request)
         # loading the code location and writing the run take a while: off the event loop
         run = await anyio.to_thread.run_sync(launcher.launch, GROWTH_PULSE, day.isoformat(),
                                              tags)

@@ -49,7 +49,9 @@ def api_context(api_settings, clickhouse) -> ApiContext:
 @pytest.fixture(scope="session")
 def app(api_settings, api_context):
     """The FastAPI app under test."""
-    return create_app(api_settings, api_context)
+    from orchestration.run_launcher import DagsterRunLauncher
+
+    return create_app(api_settings, api_context, DagsterRunLauncher(api_settings))
 
 
 @dataclass(frozen=True)

@@ -180,3 +180,17 @@ def test_run_needs_admin_and_a_partition_day(server_url, keys) -> None:
             assert response.status_code == 422, body
             expected = ["day"] if "day" in body else ["date"]
             assert [e["field"] for e in response.json()["errors"]] == expected
+
+
+def test_an_app_without_a_run_launcher_answers_503_naming_sightline_serve(
+        api_settings, clickhouse) -> None:
+    from api.keys import create_key
+    from tests.api.conftest import running_server
+    from tests.api.probe import Probe, probe_app
+
+    app, context = probe_app(api_settings, Probe())  # built without a launcher
+    key = create_key(context.db, "t_no_launcher", ["admin"])[0]
+    with running_server(app) as url, client_for(url, key) as admin:
+        answer = admin.post("/modules/growth-pulse/run", json={"date": "2026-04-10"})
+    assert answer.status_code == 503
+    assert "sightline serve" in answer.json()["detail"]
