@@ -37,3 +37,10 @@ def test_a_layer_imports_no_layer_above_it(package: str) -> None:
     offences = {str(path.relative_to(ROOT)): sorted(_imports(path) & FORBIDDEN[package])
                 for path in sorted((ROOT / package).rglob("*.py"))}
     assert {p: m for p, m in offences.items() if m} == {}
+
+
+def test_the_served_app_gets_the_dagster_run_launcher(settings) -> None:
+    from orchestration.run_launcher import DagsterRunLauncher
+    from orchestration.serving import build_app
+
+    assert isinstance(build_app().state.run_launcher, DagsterRunLauncher)
