@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dagster as dg
 
-from ingestion.landing.contracts import CONTRACTS
 from orchestration.partitions import daily_partitions
+from orchestration.sources import LANDING_SOURCES
 
-LANDING_KEYS = [dg.AssetKey(["raw", f"landing_{name}"]) for name in CONTRACTS]
+LANDING_KEYS = [source.key for source in LANDING_SOURCES]
 
 # Every partitioned ingestion asset (the landing intake is unpartitioned and file-driven).
 partitioned_ingest = dg.AssetSelection.groups("ingest") - dg.AssetSelection.assets(

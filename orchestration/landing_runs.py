@@ -15,10 +15,10 @@ import dagster as dg
 
 from ingestion.landing.intake import pending_files
 from ingestion.landing.staging import pending_days
-from orchestration.jobs import LANDING_KEYS
 from orchestration.partitions import daily_partitions
 from orchestration.run_progress import RunObserver
 from orchestration.runner import run_job, run_range
+from orchestration.sources import landing_source
 from warehouse.settings import Settings
 
 
@@ -79,9 +79,8 @@ def land_pending(settings: Settings, instance: dg.DagsterInstance,
             summary.days_not_written[f"{connector}/{day}"] = (
                 f"outside the daily partitions ({settings.partition_start} to today); "
                 "set SIGHTLINE_PARTITION_START earlier to write it")
-    keys = {key.path[-1].removeprefix("landing_"): key for key in LANDING_KEYS}
     for day, connectors in sorted(by_day.items()):
-        selection = dg.AssetSelection.assets(*(keys[c] for c in connectors))
+        selection = dg.AssetSelection.assets(*(landing_source(c).key for c in connectors))
         outcome = run_range(selection, day, day, instance, observer)
         for meta in outcome.metadata.values():
             summary.rows_written[day.isoformat()] += int(meta.get("rows_written", 0))

@@ -17,6 +17,7 @@ from ingestion.landing.staging import pending_days
 from orchestration.jobs import landing_intake_job, landing_load_job
 from orchestration.partitions import daily_partitions
 from orchestration.run_liveness import reap_dead_runs
+from orchestration.sources import landing_source
 from warehouse.settings import load_settings
 
 
@@ -49,7 +50,7 @@ def landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult
         requests.append(dg.RunRequest(
             run_key=f"load:{connector}:{key}:{marker.stat().st_mtime_ns}",
             job_name=landing_load_job.name, partition_key=key,
-            asset_selection=[dg.AssetKey(["raw", f"landing_{connector}"])],
+            asset_selection=[landing_source(connector).key],
         ))
     if skipped:
         context.log.warning("staged days not loaded: " + "; ".join(skipped))

@@ -8,9 +8,9 @@ import dagster as dg
 import pyarrow.compute as pc
 
 from ingestion.sentiment import default_scorer, score_mentions
-from orchestration.assets.ingest import writers_of
 from orchestration.partitions import daily_partitions, single_run, window_days
 from orchestration.resources import STORE_POOL, WarehouseResource
+from orchestration.sources import writers_of
 from warehouse.dataset_versions import publish_versions
 from warehouse.partition_writer import write_partition
 

@@ -17,6 +17,7 @@ from orchestration.resources import (
     LandingZoneResource,
     WarehouseResource,
 )
+from orchestration.sources import CONNECTOR_SOURCES, DEMO, landing_source
 
 PARTITIONED = {
     "partitions_def": daily_partitions,
@@ -26,7 +27,7 @@ PARTITIONED = {
 }
 
 
-@dg.asset(key=["raw", "demo"], kinds={"clickhouse", "python"}, **PARTITIONED)
+@dg.asset(key=DEMO.key, kinds={"clickhouse", "python"}, **PARTITIONED)
 def demo_feed(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, demo: DemoResource
 ) -> dg.MaterializeResult:
@@ -39,8 +40,7 @@ def demo_feed(
 
 def _connector_asset(connector: Connector) -> dg.AssetsDefinition:
     @dg.asset(
-        name=connector.source,
-        key_prefix=["raw"],
+        key=next(s.key for s in CONNECTOR_SOURCES if s.source == connector.source),
         kinds={"clickhouse", "python"},
         description=f"{connector.name} API → {connector.target_table} (skipped when unconfigured)",
         **PARTITIONED,
@@ -83,8 +83,7 @@ def landing_intake(landing: LandingZoneResource) -> dg.MaterializeResult:
 
 def _landing_asset(contract: Contract) -> dg.AssetsDefinition:
     @dg.asset(
-        name=f"landing_{contract.connector}",
-        key_prefix=["raw"],
+        key=landing_source(contract.connector).key,
         deps=[landing_intake],
         kinds={"clickhouse", "python"},
         description=f"Staged {contract.connector} files → {contract.target_table}",
@@ -115,11 +114,3 @@ landing_assets = [_landing_asset(c) for c in CONTRACTS.values()]
 ingest_assets = [demo_feed, *connector_assets, landing_intake, *landing_assets]
 
 
-def writers_of(table: str) -> list[dg.AssetKey]:
-    """Keys of the ingestion assets that write `table` (the demo writes every raw table)."""
-    return [
-        demo_feed.key,
-        *(dg.AssetKey(["raw", c.source]) for c in CONNECTORS if c.target_table == table),
-        *(dg.AssetKey(["raw", f"landing_{c.connector}"]) for c in CONTRACTS.values()
-          if c.target_table == table),
-    ]

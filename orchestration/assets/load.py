@@ -11,9 +11,9 @@ from datetime import timedelta
 import dagster as dg
 
 from orchestration.assets.enrich import social_mentions_scored
-from orchestration.assets.ingest import writers_of
 from orchestration.partitions import daily_partitions, single_run, window_days
 from orchestration.resources import STORE_POOL, TransformStoreResource, WarehouseResource
+from orchestration.sources import writers_of
 from warehouse.transform_store import replace_window
 
 # Table copied into DuckDB `raw` -> (time column, upstream asset keys)

@@ -18,6 +18,7 @@ from clickhouse_connect.driver.client import Client
 
 from orchestration.partitions import daily_partitions, single_run, window_days
 from orchestration.resources import STORE_POOL, WarehouseResource
+from orchestration.sources import landing_source
 from simulations import ObservedMove, SimulationConfig, SimulationResult, simulate, templates
 from simulations.baselines import apply_baseline
 from simulations.library import library_text
@@ -116,7 +117,7 @@ def simulate_tenant_day(client: Client, tenant: str, day: date) -> list[dict[str
 @dg.asset(
     key=["simulations", "wargame_results"],
     deps=[scenario_library, dg.AssetKey(["clickhouse", "mart_share_of_voice_daily"]),
-          dg.AssetKey(["raw", "landing_competitor_moves"])],
+          landing_source("competitor_moves").key],
     partitions_def=daily_partitions,
     backfill_policy=single_run,
     pool=STORE_POOL,

@@ -11,23 +11,13 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from ingestion.connectors.registry import CONNECTORS
-from ingestion.landing.contracts import CONTRACTS
 from orchestration.checks.raw_suites import read_batch, validate_frame
 from orchestration.partitions import daily_partitions, window_days
 from orchestration.resources import STORE_POOL, WarehouseResource
-
-# asset key path -> (source column value, tables it writes, should every day have rows)
-RAW_SOURCES: dict[tuple[str, ...], tuple[str, tuple[str, ...], bool]] = {
-    ("raw", "demo"): ("demo", ("raw_social_mentions", "raw_events", "raw_connector_records"), True),
-    **{("raw", c.source): (c.source, (c.target_table,), False) for c in CONNECTORS},
-    **{("raw", f"landing_{c.connector}"): (c.source, (c.target_table,), False)
-       for c in CONTRACTS.values()},
-}
+from orchestration.sources import RAW_SOURCES, RawSource
 
 
-def _specs(key: tuple[str, ...]) -> list[dg.AssetCheckSpec]:
-    asset = dg.AssetKey(list(key))
+def _specs(asset: dg.AssetKey) -> list[dg.AssetCheckSpec]:
     return [
         dg.AssetCheckSpec("raw_batch_valid", asset=asset, blocking=True,
                           partitions_def=daily_partitions,
@@ -37,10 +27,10 @@ def _specs(key: tuple[str, ...]) -> list[dg.AssetCheckSpec]:
     ]
 
 
-def _raw_check(key: tuple[str, ...]) -> dg.AssetChecksDefinition:
-    source, tables, always_on = RAW_SOURCES[key]
+def _raw_check(raw: RawSource) -> dg.AssetChecksDefinition:
+    source, tables, always_on, key = raw.source, raw.tables, raw.always_on, raw.key
 
-    @dg.multi_asset_check(specs=_specs(key), name=f"check_{key[-1]}", pool=STORE_POOL)
+    @dg.multi_asset_check(specs=_specs(key), name=f"check_{raw.name}", pool=STORE_POOL)
     def _check(
         context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> Iterator[dg.AssetCheckResult]:
@@ -50,7 +40,7 @@ def _raw_check(key: tuple[str, ...]) -> dg.AssetChecksDefinition:
         failures = [f"{o.table}: {f}" for o in outcomes for f in o.failures]
         checked_days = f"{days[0]} .. {days[-1]}" if len(days) > 1 else days[0].isoformat()
         yield dg.AssetCheckResult(
-            asset_key=dg.AssetKey(list(key)), check_name="raw_batch_valid",
+            asset_key=key, check_name="raw_batch_valid",
             passed=not failures, severity=dg.AssetCheckSeverity.ERROR,
             metadata={"days": checked_days, "rows_checked": sum(o.rows for o in outcomes),
                       "failures": dg.MetadataValue.json(failures)},
@@ -58,7 +48,7 @@ def _raw_check(key: tuple[str, ...]) -> dg.AssetChecksDefinition:
         empty = [d.isoformat() for d in days
                  if always_on and any(o.rows_per_day.get(d.isoformat(), 0) == 0 for o in outcomes)]
         yield dg.AssetCheckResult(
-            asset_key=dg.AssetKey(list(key)), check_name="raw_batch_volume",
+            asset_key=key, check_name="raw_batch_volume",
             passed=not empty, severity=dg.AssetCheckSeverity.WARN,
             metadata={"days": checked_days,
                       "rows_per_table": dg.MetadataValue.json({o.table: o.rows for o in outcomes}),
@@ -68,4 +58,4 @@ def _raw_check(key: tuple[str, ...]) -> dg.AssetChecksDefinition:
     return _check
 
 
-raw_checks = [_raw_check(key) for key in RAW_SOURCES]
+raw_checks = [_raw_check(raw) for raw in RAW_SOURCES]
