@@ -125,20 +125,25 @@ class HotPathMiddleware:
     async def _answer(self, scope: Scope, replay: Replay, send: Send) -> bool:
         """Send the cached answer; False (nothing sent) when the full path must answer."""
         from api.answers import answer_response  # answers → cache → here: import late
+        from api.authorize import admit, remembered
+        from api.errors import ApiProblem
 
         context = self.context
-        token = _bearer(scope["headers"])
-        # Only keys the full path has authenticated lately: a new or bad key is looked up
-        # (off the event loop) and counted against the failure limit there, once.
-        principal = context.auth.remembered(token) if token else None
+        # Only keys the full path has authenticated lately (`api.authorize`): a new or bad
+        # key is looked up (off the event loop) and counted against the failure limit there.
+        principal = remembered(context, _bearer(scope["headers"]))
         if principal is None or not principal.allows(replay.scope):
             return False
         tenant = principal.tenant_id
         versions = await context.versions.versions(tenant, replay.datasets)
         key = cache_key(tenant, replay.route, replay.params_json, versions)
         answer = await context.cache.get_in_process(key)
-        if answer is None or await context.limiter.check(tenant) is not None:
-            return False  # the full path fetches from Redis or computes, or answers 429
+        if answer is None:
+            return False  # the full path fetches it from Redis or computes it
+        try:
+            await admit(context, principal)
+        except ApiProblem:
+            return False  # the full path answers the 429
         context.metrics.cache.labels("hit").inc()
         context.metrics.hot_path.inc()
         scope["route"] = replay.endpoint

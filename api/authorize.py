@@ -1,0 +1,58 @@
+"""Authorising a request, written once: key → principal (with the failed-authentication
+limit), the tenant's rate limit, the route's scope. The routes' dependencies (`api.deps`)
+and the hot path (`api.hot_path`) both call these."""
+
+from __future__ import annotations
+
+import anyio
+
+from api.context import ApiContext
+from api.errors import ApiProblem
+from api.keys import Principal
+
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def _too_many_failures(retry_after: int) -> ApiProblem:
+    return ApiProblem(429, "too many failed authentications from this client; check the "
+                      "API key and retry later", headers={"Retry-After": str(retry_after)})
+
+
+def remembered(context: ApiContext, token: str | None) -> Principal | None:
+    """The principal of a key authenticated lately (no lookup: safe on the event loop)."""
+    return context.auth.remembered(token) if token else None
+
+
+async def identify(context: ApiContext, token: str | None, client: str) -> Principal:
+    """The principal of `token`. Raises ApiProblem: 401 for a missing or bad key, 429 when
+    `client` failed too often lately (then no lookup is made at all)."""
+    if not token:
+        raise ApiProblem(401, "missing API key: send `Authorization: Bearer <key>`",
+                         headers=CHALLENGE)
+    principal = remembered(context, token)
+    if principal is None:
+        if (retry_after := await context.auth_failures.blocked(client)) is not None:
+            raise _too_many_failures(retry_after)
+        principal = await anyio.to_thread.run_sync(context.auth.authenticate, token)
+    if principal is None:
+        if (retry_after := await context.auth_failures.check(client)) is not None:
+            raise _too_many_failures(retry_after)
+        raise ApiProblem(401, "invalid or revoked API key", headers=CHALLENGE)
+    return principal
+
+
+async def admit(context: ApiContext, principal: Principal) -> None:
+    """Count the request against its tenant's rate limit; raises ApiProblem 429 past it."""
+    retry_after = await context.limiter.check(principal.tenant_id)
+    if retry_after is not None:
+        context.metrics.rate_limited.inc()
+        limiter = context.limiter
+        raise ApiProblem(429, f"rate limit of {limiter.limit} requests per "
+                         f"{limiter.window_seconds}s reached for this tenant",
+                         headers={"Retry-After": str(retry_after)})
+
+
+def require_scope(principal: Principal, scope: str) -> None:
+    """Raises ApiProblem 403 unless the key holds `scope`."""
+    if not principal.allows(scope):
+        raise ApiProblem(403, f"this API key lacks the '{scope}' scope")
