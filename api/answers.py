@@ -79,6 +79,34 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
 
 
+async def answer_of(context: ApiContext, tenant: str, route: str, params: Any,
+                    datasets: Sequence[str], compute: Callable[[TenantScope], Any],
+                    ) -> tuple[CachedAnswer, bool, dict[str, int], str]:
+    """The cached answer of a question — (answer, hit, dataset versions, canonical params
+    JSON) — computing `compute(scope)` on a miss. The cache key is built here, once, from
+    the tenant, the route, the parameters and the versions of `datasets`."""
+    versions = await context.versions.versions(tenant, datasets)
+    params_json = canonical_json(_params(params))
+    key = cache_key(tenant, route, params_json, versions)
+    tenant_scope = context.store.scope(tenant)
+
+    async def run() -> CachedAnswer:
+        started = time.perf_counter()
+        data = dumps(await anyio.to_thread.run_sync(compute, tenant_scope))
+        query_ms = (time.perf_counter() - started) * 1000
+        limit = context.settings.api.max_answer_bytes
+        if len(data) > limit:
+            raise ApiProblem(422, f"the answer would be {len(data) / 2**20:.1f} MiB, over the "
+                             f"{limit / 2**20:.0f} MiB limit of one answer: narrow the "
+                             "question (a shorter date range, a longer interval, fewer "
+                             "series, a lower breakdown_limit, or no compare)")
+        digest = hashlib.sha256(data + dumps(versions)).hexdigest()[:40]
+        return CachedAnswer(data, f'"{digest}"', datetime.now(UTC).isoformat(), query_ms)
+
+    answer, hit = await context.cache.get_or_compute(key, run)
+    return answer, hit, versions, params_json
+
+
 async def cached_answer(
     request: Request,
     context: ApiContext,
@@ -99,26 +127,8 @@ async def cached_answer(
     right to ask) depend on anything besides the request and the tenant, such as a row
     of the app database.
     """
-    tenant = principal.tenant_id
-    versions = await context.versions.versions(tenant, datasets)
-    params_json = canonical_json(_params(params))
-    key = cache_key(tenant, route, params_json, versions)
-    tenant_scope = context.store.scope(tenant)
-
-    async def run() -> CachedAnswer:
-        started = time.perf_counter()
-        data = dumps(await anyio.to_thread.run_sync(compute, tenant_scope))
-        query_ms = (time.perf_counter() - started) * 1000
-        limit = context.settings.api.max_answer_bytes
-        if len(data) > limit:
-            raise ApiProblem(422, f"the answer would be {len(data) / 2**20:.1f} MiB, over the "
-                             f"{limit / 2**20:.0f} MiB limit of one answer: narrow the "
-                             "question (a shorter date range, a longer interval, fewer "
-                             "series, a lower breakdown_limit, or no compare)")
-        digest = hashlib.sha256(data + dumps(versions)).hexdigest()[:40]
-        return CachedAnswer(data, f'"{digest}"', datetime.now(UTC).isoformat(), query_ms)
-
-    answer, hit = await context.cache.get_or_compute(key, run)
+    answer, hit, versions, params_json = await answer_of(
+        context, principal.tenant_id, route, params, datasets, compute)
     fingerprint = request.scope.get(FINGERPRINT)
     if replayable and fingerprint is not None:  # the next identical request skips routing
         context.replays.learn(fingerprint, route, params_json, datasets, scope,

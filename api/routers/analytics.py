@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from api.answers import cached_answer
 from api.deps import Context, Reader
 from api.errors import ApiProblem
 from api.schemas.analytics import (
@@ -17,6 +16,7 @@ from api.schemas.analytics import (
     Funnel,
     FunnelQuery,
     MartFunnel,
+    MartFunnelQuery,
     MartRange,
     Retention,
     RetentionQuery,
@@ -25,13 +25,12 @@ from api.schemas.analytics import (
 )
 from api.schemas.common import Envelope
 from api.services import analytics_marts
-from api.services.funnels import compute_funnels
-from api.services.retention import compute_retention
-from api.services.trends import compute_trends
+from api.services.funnels import FUNNELS
+from api.services.retention import RETENTION
+from api.services.trends import TRENDS
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 
-RAW = ["raw_events"]
 _NOT_FOUND = {404: {"description": "Not a configured funnel / retention definition",
                     "content": {"application/problem+json": {}}}}
 
@@ -48,8 +47,7 @@ _NOT_FOUND = {404: {"description": "Not a configured funnel / retention definiti
 )
 async def trends(body: TrendsQuery, request: Request, context: Context,
                  principal: Reader) -> Response:
-    return await cached_answer(request, context, principal, "analytics.trends", body, RAW,
-                               lambda scope: compute_trends(scope, body))
+    return await TRENDS.answer(request, context, principal, body)
 
 
 @router.post(
@@ -61,8 +59,7 @@ async def trends(body: TrendsQuery, request: Request, context: Context,
 )
 async def funnels(body: FunnelQuery, request: Request, context: Context,
                   principal: Reader) -> Response:
-    return await cached_answer(request, context, principal, "analytics.funnels", body, RAW,
-                               lambda scope: compute_funnels(scope, body))
+    return await FUNNELS.answer(request, context, principal, body)
 
 
 @router.post(
@@ -74,8 +71,7 @@ async def funnels(body: FunnelQuery, request: Request, context: Context,
 )
 async def retention(body: RetentionQuery, request: Request, context: Context,
                     principal: Reader) -> Response:
-    return await cached_answer(request, context, principal, "analytics.retention", body, RAW,
-                               lambda scope: compute_retention(scope, body))
+    return await RETENTION.answer(request, context, principal, body)
 
 
 @router.get(
@@ -92,11 +88,8 @@ async def funnel_mart(
     if funnel_id not in analytics_marts.configured_funnels():
         known = ", ".join(sorted(analytics_marts.configured_funnels()))
         raise ApiProblem(404, f"no configured funnel {funnel_id!r}; configured: {known}")
-    params = {"funnel_id": funnel_id, **query.model_dump(mode="json")}
-    return await cached_answer(
-        request, context, principal, "analytics.funnel_mart", params,
-        ["mart_funnel_conversions_daily"],
-        lambda scope: analytics_marts.mart_funnel(scope, funnel_id, query))
+    params = MartFunnelQuery(funnel_id=funnel_id, **query.model_dump())
+    return await analytics_marts.FUNNEL_MART.answer(request, context, principal, params)
 
 
 @router.get(
@@ -112,6 +105,4 @@ async def cohorts(query: Annotated[CohortsQuery, Query()], request: Request,
     if query.retention_id is not None and query.retention_id not in known:
         raise ApiProblem(404, f"no configured retention definition {query.retention_id!r}; "
                          f"configured: {', '.join(sorted(known))}")
-    return await cached_answer(request, context, principal, "analytics.cohorts", query,
-                               ["mart_retention_cohorts"],
-                               lambda scope: analytics_marts.mart_cohorts(scope, query))
+    return await analytics_marts.COHORTS.answer(request, context, principal, query)

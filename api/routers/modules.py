@@ -9,7 +9,7 @@ from typing import Annotated
 import anyio
 from fastapi import APIRouter, Body, Query, Request, Response
 
-from api.answers import cached_answer, envelope
+from api.answers import envelope
 from api.deps import Admin, Context, Reader
 from api.errors import ApiProblem
 from api.schemas.common import Envelope
@@ -48,9 +48,7 @@ def run_launcher(request: Request) -> RunLauncher:
 )
 async def insights(query: Annotated[InsightsQuery, Query()], request: Request,
                    context: Context, principal: Reader) -> Response:
-    return await cached_answer(request, context, principal, "modules.growth_pulse.insights",
-                               query, ["mart_growth_pulse_insights"],
-                               lambda scope: growth_pulse.insights(scope, query))
+    return await growth_pulse.PULSE_INSIGHTS.answer(request, context, principal, query)
 
 
 @router.post(

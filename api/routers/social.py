@@ -33,7 +33,6 @@ from api.services import monitors, social
 
 router = APIRouter(prefix="/social", tags=["social"])
 
-MENTION_DATASETS = ["raw_social_mentions", "social_mentions_scored"]
 MonitorId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Monitor id")]
 _NOT_FOUND = {404: {"description": "No such monitor for this tenant",
                     "content": {"application/problem+json": {}}}}
@@ -50,8 +49,7 @@ _NOT_FOUND = {404: {"description": "No such monitor for this tenant",
 )
 async def analyze(body: AnalyzeRequest, request: Request, context: Context,
                   principal: Reader) -> Response:
-    return await cached_answer(request, context, principal, "social.analyze", body,
-                               MENTION_DATASETS, lambda scope: social.analyze(scope, body))
+    return await social.ANALYZE.answer(request, context, principal, body)
 
 
 @router.get(
@@ -64,8 +62,7 @@ async def analyze(body: AnalyzeRequest, request: Request, context: Context,
 )
 async def mentions(query: Annotated[MentionsQuery, Query()], request: Request,
                    context: Context, principal: Reader) -> Response:
-    return await cached_answer(request, context, principal, "social.mentions", query,
-                               MENTION_DATASETS, lambda scope: social.mentions(scope, query))
+    return await social.MENTIONS.answer(request, context, principal, query)
 
 
 @router.get(
@@ -76,9 +73,7 @@ async def mentions(query: Annotated[MentionsQuery, Query()], request: Request,
 )
 async def sentiment(query: Annotated[SentimentQuery, Query()], request: Request,
                     context: Context, principal: Reader) -> Response:
-    return await cached_answer(request, context, principal, "social.sentiment", query,
-                               ["mart_brand_sentiment_daily"],
-                               lambda scope: social.brand_sentiment(scope, query))
+    return await social.SENTIMENT.answer(request, context, principal, query)
 
 
 @router.get(
@@ -87,9 +82,7 @@ async def sentiment(query: Annotated[SentimentQuery, Query()], request: Request,
 )
 async def share_of_voice(query: Annotated[ShareOfVoiceQuery, Query()], request: Request,
                          context: Context, principal: Reader) -> Response:
-    return await cached_answer(request, context, principal, "social.share_of_voice", query,
-                               ["mart_share_of_voice_daily"],
-                               lambda scope: social.share_of_voice(scope, query))
+    return await social.SHARE_OF_VOICE.answer(request, context, principal, query)
 
 
 @router.get(
@@ -98,9 +91,7 @@ async def share_of_voice(query: Annotated[ShareOfVoiceQuery, Query()], request: 
 )
 async def influencers(query: Annotated[InfluencersQuery, Query()], request: Request,
                       context: Context, principal: Reader) -> Response:
-    return await cached_answer(request, context, principal, "social.influencers", query,
-                               ["mart_influencers"],
-                               lambda scope: social.influencers(scope, query))
+    return await social.INFLUENCERS.answer(request, context, principal, query)
 
 
 # --- monitors (app database, uncached) --------------------------------------------------

@@ -8,11 +8,12 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Query, Request, Response
 
-from api.answers import cached_answer, envelope
+from api.answers import envelope
 from api.deps import Context, Reader
 from api.errors import ApiProblem
-from api.schemas.common import MAX_OFFSET, Day, Envelope
+from api.schemas.common import MAX_OFFSET, Envelope
 from api.schemas.wargaming import (
+    ResultsQuery,
     RunDetail,
     RunSummary,
     SavedScenario,
@@ -78,13 +79,9 @@ async def history(context: Context, principal: Reader,
             summary="The pipeline's daily simulations of every template (sim_wargame_results)")
 async def published_results(
         request: Request, context: Context, principal: Reader,
-        as_of: Annotated[Day | None, Query(description="As-of day (YYYY-MM-DD); default the "
-                                           "latest")] = None,
+        query: Annotated[ResultsQuery, Query()],
 ) -> Response:
-    day = as_of.isoformat() if as_of else None
-    return await cached_answer(request, context, principal, "wargaming.results",
-                               {"as_of": day}, ["sim_wargame_results"],
-                               lambda scope: service.published_results(scope, day))
+    return await service.WARGAME_RESULTS.answer(request, context, principal, query)
 
 
 @router.get("/{run_id}", response_model=Envelope[RunDetail], summary="One simulation run")

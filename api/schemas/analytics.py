@@ -441,6 +441,12 @@ class Retention(BaseModel):
 MartRange = DateRange
 
 
+class MartFunnelQuery(MartRange):
+    """A configured funnel (path parameter) over a range of entry days."""
+
+    funnel_id: str = Field(max_length=200, description="A configured funnel id")
+
+
 class CohortsQuery(MartRange):
     """Which published cohorts to read; date_from/date_to bound `cohort_start`."""
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import MAX_ID
+from api.schemas.common import MAX_ID, Day
 from simulations import Scenario
 from simulations.models import MAX_DEPTH, MAX_SIMULATIONS
 
@@ -64,3 +64,11 @@ class RunDetail(RunSummary):
     """A run with its full SimulationResult."""
 
     result: dict[str, Any]
+
+
+class ResultsQuery(BaseModel):
+    """Which day's published simulations (default: the latest)."""
+
+    model_config = _STRICT
+
+    as_of: Day | None = Field(None, description="As-of day (YYYY-MM-DD); default the latest")

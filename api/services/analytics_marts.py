@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.schemas.analytics import CohortsQuery, MartRange
+from api.runners import QueryRunner
+from api.schemas.analytics import CohortsQuery, MartFunnelQuery, MartRange
 from api.services.filters import QueryParams
 from api.store import TenantScope
 from warehouse.dbt_vars import project_vars
@@ -117,3 +118,10 @@ def mart_cohorts(scope: TenantScope, query: CohortsQuery) -> dict[str, Any]:
         for name in ("retention_rate", "retention_rate_cumulative"):
             cohort[name] = _pad(cohort[name], size, 0.0)
     return {"cohorts": list(cohorts.values())}
+
+
+FUNNEL_MART = QueryRunner("analytics.funnel_mart", MartFunnelQuery,
+                          ("mart_funnel_conversions_daily",),
+                          lambda scope, query: mart_funnel(scope, query.funnel_id, query))
+COHORTS = QueryRunner("analytics.cohorts", CohortsQuery, ("mart_retention_cohorts",),
+                      mart_cohorts)

@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from api.runners import QueryRunner
 from api.schemas.analytics import FunnelQuery
 from api.services.funnel_events import BREAKDOWN_COLUMN, fetch_funnel_events
 from api.store import TenantScope
@@ -117,3 +118,6 @@ def compute_funnels(scope: TenantScope, query: FunnelQuery) -> dict[str, Any]:
         "breakdown": query.breakdown,
         "results": groups,
     }
+
+
+FUNNELS = QueryRunner("analytics.funnels", FunnelQuery, ("raw_events",), compute_funnels)

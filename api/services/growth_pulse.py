@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.runners import QueryRunner
 from api.schemas.modules import InsightsQuery, parse_insight_cursor
 from api.schemas.social import encode_cursor
 from api.store import TenantScope
@@ -64,3 +65,7 @@ def insights(scope: TenantScope, query: InsightsQuery) -> dict[str, Any]:
                                      int(last["severity_rank"] or 0), last["insight_id"]])
     return {"items": rows, "total": total, "page": page, "page_size": query.page_size,
             "next_cursor": next_cursor}
+
+
+PULSE_INSIGHTS = QueryRunner("modules.growth_pulse.insights", InsightsQuery,
+                             ("mart_growth_pulse_insights",), insights)

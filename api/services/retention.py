@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from api.runners import QueryRunner
 from api.schemas.analytics import RetentionQuery
 from api.services.filters import QueryParams, event_sql, filters_sql
 from api.store import TenantScope
@@ -137,3 +138,7 @@ def compute_retention(scope: TenantScope, query: RetentionQuery) -> dict[str, An
         "date_to": query.date_to,
         "cohorts": cohorts,
     }
+
+
+RETENTION = QueryRunner("analytics.retention", RetentionQuery, ("raw_events",),
+                        compute_retention)

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from api.runners import QueryRunner
 from api.schemas.social import (
     AnalyzeRequest,
     InfluencersQuery,
@@ -650,3 +651,14 @@ def crisis_alerts(scope: TenantScope, brands: list[str], platforms: list[str],
                            for p, i, t, u in evidence if not allowed or p in allowed]
     answer["alerts"] = rows
     return answer
+
+
+MENTION_DATASETS = ("raw_social_mentions", "social_mentions_scored")
+ANALYZE = QueryRunner("social.analyze", AnalyzeRequest, MENTION_DATASETS, analyze)
+MENTIONS = QueryRunner("social.mentions", MentionsQuery, MENTION_DATASETS, mentions)
+SENTIMENT = QueryRunner("social.sentiment", SentimentQuery, ("mart_brand_sentiment_daily",),
+                        brand_sentiment)
+SHARE_OF_VOICE = QueryRunner("social.share_of_voice", ShareOfVoiceQuery,
+                             ("mart_share_of_voice_daily",), share_of_voice)
+INFLUENCERS = QueryRunner("social.influencers", InfluencersQuery, ("mart_influencers",),
+                          influencers)

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from api.runners import QueryRunner
 from api.schemas.analytics import (
     PROPERTY_MATHS,
     TrendSeries,
@@ -363,3 +364,5 @@ def compute_trends(scope: TenantScope, query: TrendsQuery) -> dict[str, Any]:
         "formula_results": formula_results,
     }
 
+
+TRENDS = QueryRunner("analytics.trends", TrendsQuery, ("raw_events",), compute_trends)

@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import select
 
 from api.appdb import AppDatabase, WargameRun, WargameScenario
-from api.schemas.wargaming import RunDetail, RunSummary, SavedScenario, SimulateRequest
+from api.runners import QueryRunner
+from api.schemas.wargaming import (
+    ResultsQuery,
+    RunDetail,
+    RunSummary,
+    SavedScenario,
+    SimulateRequest,
+)
 from api.store import TenantScope
 from simulations import (
     ObservedMove,
@@ -173,3 +180,9 @@ def published_results(scope: TenantScope, as_of: str | None) -> list[dict[str, A
                   "as_of_date = (SELECT max(as_of_date) FROM sim_wargame_results)")
     return scope.rows(f"SELECT {RESULTS_COLUMNS} FROM sim_wargame_results WHERE {day_clause} "
                       "ORDER BY scenario", {"as_of": as_of} if as_of else None)
+
+
+WARGAME_RESULTS = QueryRunner(
+    "wargaming.results", ResultsQuery, ("sim_wargame_results",),
+    lambda scope, query: published_results(
+        scope, query.as_of.isoformat() if query.as_of else None))
