@@ -14,6 +14,7 @@ from orchestration.assets.publish import publish_assets
 from orchestration.assets.simulate import simulate_assets
 from orchestration.assets.transform import transform_assets
 from orchestration.checks.raw_quality import raw_checks
+from orchestration.checks.rollups import daily_actives_rollup_check
 from orchestration.dbt_manifest import DBT_EXECUTABLE, DBT_PROJECT
 from orchestration.jobs import (
     daily_ingest_job,
@@ -40,7 +41,7 @@ _executor = dg.in_process_executor if load_settings().embedded else dg.multiproc
 defs = dg.Definitions(
     assets=[*ingest_assets, social_mentions_scored, *load_assets, *transform_assets,
             *publish_assets, *simulate_assets],
-    asset_checks=raw_checks,
+    asset_checks=[*raw_checks, daily_actives_rollup_check],
     jobs=[daily_ingest_job, daily_pipeline_job, landing_intake_job, landing_load_job,
           scenario_library_job],
     schedules=[daily_pipeline_schedule],

@@ -120,3 +120,31 @@ def fresh_persons(fingerprints: Sequence[dict], rollup: Sequence[dict], event: s
         row = newest.get(event)
         out[day] = int(row["persons"]) if row is not None else 0
     return out
+
+
+_STALE_SQL = f"""
+SELECT raw.tenant_id AS tenant_id, raw.day AS day
+FROM (SELECT tenant_id, toDate(timestamp) AS day, count() AS events,
+             min(timestamp) AS first_at, max(timestamp) AS last_at
+      FROM raw_events WHERE toDate(timestamp) IN {{days:Array(Date)}}
+      GROUP BY tenant_id, day) AS raw
+LEFT JOIN (SELECT tenant_id, day, argMax(events, computed_at) AS events,
+                  argMax(first_at, computed_at) AS first_at,
+                  argMax(last_at, computed_at) AS last_at
+           FROM {TABLE} WHERE event = '{ANY_EVENT}' AND day IN {{days:Array(Date)}}
+           GROUP BY tenant_id, day) AS roll
+    ON raw.tenant_id = roll.tenant_id AND raw.day = roll.day
+WHERE roll.events != raw.events OR roll.first_at != raw.first_at
+   OR roll.last_at != raw.last_at
+ORDER BY tenant_id, day
+"""
+
+
+def stale_days(client: Client, days: Sequence[date]) -> list[tuple[str, date]]:
+    """(tenant, day) pairs of `days` whose rollup no longer describes raw_events (written
+    around the partition writer, or a refresh that failed). Readers count those days from
+    raw events, so a stale day is slower, never wrong."""
+    if not days:
+        return []
+    rows = client.query(_STALE_SQL, parameters={"days": list(days)}).result_rows
+    return [(tenant, day) for tenant, day in rows]

@@ -75,6 +75,10 @@ def assert_day_ran(instance, clickhouse, day: date, versions_before: dict[str, i
     assert wargames > 0
     for dataset, before in versions_before.items():
         assert current_version(clickhouse, dataset, "acme") > before, dataset
+    # The rollup refreshed inside the partition writer is checked after the writes.
+    passed, metadata, days = check_outcome(instance, ["duckdb", "raw_events"],
+                                           "daily_actives_rollup_fresh")
+    assert (passed, days, metadata["stale"]) == (True, day.isoformat(), [])
 
 
 VERSIONED = ("raw_events", "social_mentions_scored", "mart_brand_sentiment_daily",

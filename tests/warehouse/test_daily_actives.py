@@ -18,6 +18,7 @@ from warehouse.daily_actives import (
     TABLE,
     fresh_persons,
     refresh_daily_actives,
+    stale_days,
 )
 from warehouse.partition_writer import write_partition
 
@@ -84,11 +85,14 @@ def test_a_day_changed_behind_the_rollup_is_stale(clickhouse) -> None:
     write_partition(clickhouse, "raw_events", "da-web", DAY, ["da4"], [_events("da4", "da-web", [
         ("p1", "view", _at(8)), ("p2", "view", _at(9))])])
     assert _fresh(clickhouse, "da4", "view") == {DAY: 2}
+    assert ("da4", DAY) not in stale_days(clickhouse, [DAY])
     # A direct insert (no refresh): one more event, so the counts differ.
     clickhouse.insert_arrow("raw_events", _events("da4", "da-direct", [("p9", "view", _at(7))]))
     assert _fresh(clickhouse, "da4", "view") == {}
+    assert ("da4", DAY) in stale_days(clickhouse, [DAY])  # what the Dagster check reports
     refresh_daily_actives(clickhouse, ["da4"], DAY)
     assert _fresh(clickhouse, "da4", "view") == {DAY: 3}
+    assert ("da4", DAY) not in stale_days(clickhouse, [DAY])
 
 
 def test_freshness_compares_counts_and_first_and_last_timestamps() -> None:
