@@ -4,11 +4,15 @@ and the hot path (`api.hot_path`) both call these."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import anyio
 
-from api.context import ApiContext
 from api.errors import ApiProblem
 from api.keys import Principal
+
+if TYPE_CHECKING:  # the context builds the hot path, which imports this module
+    from api.context import ApiContext
 
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
 

@@ -24,7 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from api.authorize import admit, remembered
 from api.cache import cache_key
+from api.errors import ApiProblem
 from api.middleware import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -125,8 +127,6 @@ class HotPathMiddleware:
     async def _answer(self, scope: Scope, replay: Replay, send: Send) -> bool:
         """Send the cached answer; False (nothing sent) when the full path must answer."""
         from api.answers import answer_response  # answers → cache → here: import late
-        from api.authorize import admit, remembered
-        from api.errors import ApiProblem
 
         context = self.context
         # Only keys the full path has authenticated lately (`api.authorize`): a new or bad

@@ -115,11 +115,12 @@ def reap_dead_runs(instance: dg.DagsterInstance, dagster_home: Path) -> list[str
         instance.report_run_failed(run)
         reaped.append(run.run_id)
     storage = instance.event_log_storage
-    if storage.supports_global_concurrency_limits:
+    holders = storage.get_concurrency_run_ids() if storage.supports_global_concurrency_limits \
+        else set()
+    if holders:
         finished = {r.dagster_run.run_id for r in instance.get_run_records(
-            dg.RunsFilter(run_ids=list(storage.get_concurrency_run_ids())))
-            if r.dagster_run.is_finished} if storage.get_concurrency_run_ids() else set()
-        for run_id in finished | set(reaped):
+            dg.RunsFilter(run_ids=list(holders))) if r.dagster_run.is_finished}
+        for run_id in finished | (set(reaped) & holders):
             storage.free_concurrency_slots_for_run(run_id)
     return reaped
 
