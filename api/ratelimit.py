@@ -40,12 +40,9 @@ class RateLimiter:
         self.window_seconds = window_seconds
         self.guard = guard
         self.namespace = namespace
+        self.storage = storage
+        self._item = RateLimitItemPerSecond(max(1, limit), window_seconds)
         self._strategy = FixedWindowRateLimiter(storage)
-
-    @property
-    def _item(self) -> RateLimitItemPerSecond:
-        # Built per call (a small object): tests shorten `window_seconds` on a live app.
-        return RateLimitItemPerSecond(max(1, self.limit), self.window_seconds)
 
     async def _retry_after(self, key: str) -> int:
         stats = await self.guard.call(

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from api.keys import create_key
+from api.ratelimit import RateLimiter
 from tests.api.conftest import _free_port, client_for, running_server
 from tests.api.probe import PROBE_DATASET, Probe, probe_app, wait_for_version
 from warehouse.dataset_versions import publish_versions
@@ -158,7 +159,9 @@ def test_redis_killed_mid_run_keeps_answering(api_settings, clickhouse, private_
 def test_rate_limit_answers_429_with_retry_after_and_recovers(api_settings, clickhouse) -> None:
     probe = Probe()
     app, context = probe_app(api_settings, probe, rate_limit_per_minute=3)
-    context.limiter.window_seconds = 2  # a short window so recovery is quick to observe
+    # a short window so recovery is quick to observe
+    context.limiter = RateLimiter(context.limiter.limit, context.limiter.storage,
+                                  context.limiter.guard, window_seconds=2)
     key = create_key(context.db, "t_rate", ["read"])[0]
     with running_server(app) as url, client_for(url, key) as client:
         client.get("/health")  # connect first

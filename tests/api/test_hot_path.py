@@ -14,6 +14,7 @@ import pytest
 
 from api.hot_path import ReplayBook
 from api.keys import create_key
+from api.ratelimit import RateLimiter
 from tests.api.conftest import client_for, running_server
 from tests.api.probe import PROBE_DATASET, Probe, probe_app, wait_for_version
 from warehouse.dataset_versions import publish_versions
@@ -135,7 +136,9 @@ def test_hot_path_answers_are_counted_by_route_template(hot) -> None:
 def test_the_rate_limit_applies_to_hot_path_answers(api_settings, clickhouse) -> None:
     probe = Probe()
     app, context = probe_app(api_settings, probe, rate_limit_per_minute=4)
-    context.limiter.window_seconds = 3600  # one window for the whole test
+    # one window for the whole test
+    context.limiter = RateLimiter(context.limiter.limit, context.limiter.storage,
+                                  context.limiter.guard, window_seconds=3600)
     key = create_key(context.db, "t_hot_rate", ["read"])[0]
     with running_server(app) as url, client_for(url, key) as client:
         statuses = [client.get("/probe").status_code for _ in range(6)]
