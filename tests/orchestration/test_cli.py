@@ -73,3 +73,31 @@ def test_cli_in_another_process_reports_the_locked_store(clickhouse) -> None:
         capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[2])
     assert result.returncode == 2
     assert "locked by pid" in result.stderr and "SIGHTLINE_CLICKHOUSE_URL" in result.stderr
+
+
+def test_ingest_lands_waiting_events_and_then_says_why_nothing_landed(
+        clickhouse, settings) -> None:
+    folder = settings.landing_dir / "events" / "t_cli_ingest"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "batch.jsonl").write_text("".join(
+        f'{{"event_id":"ci{i}","event":"visit","person_id":"p{i}",'
+        f'"timestamp":"2026-02-25T0{i}:00:00Z"}}\n' for i in range(3))
+        + '{"event_id":"ci9","event":"visit","timestamp":"2026-02-25T09:00:00Z"}\n')
+    result = runner.invoke(app, ["ingest"])
+    assert result.exit_code == 0, result.output
+    assert "quarantined at intake: 1" in result.output
+    assert "2026-02-25:" in result.output and "Landed" in result.output
+    [[landed]] = clickhouse.query(
+        "SELECT count() FROM raw_events WHERE tenant_id = 't_cli_ingest'").result_rows
+    assert landed == 3
+    again = runner.invoke(app, ["ingest"])
+    assert again.exit_code == 0, again.output
+    assert "Nothing landed" in again.output and "no file was waiting" in again.output
+
+
+def test_materialize_says_when_no_source_wrote_a_row(clickhouse) -> None:
+    result = runner.invoke(app, ["materialize", "--from", "2026-01-03", "--to", "2026-01-03",
+                                 "--select", "key:raw/landing_mentions"])
+    assert result.exit_code == 0, result.output
+    assert "No source wrote a row for these days" in result.output
+    assert "raw/landing_mentions" in result.output
