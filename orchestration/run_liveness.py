@@ -114,6 +114,7 @@ def reap_dead_runs(instance: dg.DagsterInstance, dagster_home: Path) -> list[str
             "partitions (partition writes are idempotent).", run)
         instance.report_run_failed(run)
         reaped.append(run.run_id)
+    _forget_finished(instance, dagster_home)
     storage = instance.event_log_storage
     holders = storage.get_concurrency_run_ids() if storage.supports_global_concurrency_limits \
         else set()
@@ -123,6 +124,17 @@ def reap_dead_runs(instance: dg.DagsterInstance, dagster_home: Path) -> list[str
         for run_id in finished | (set(reaped) & holders):
             storage.free_concurrency_slots_for_run(run_id)
     return reaped
+
+
+def _forget_finished(instance: dg.DagsterInstance, dagster_home: Path) -> None:
+    """Remove the process records of runs that have ended (one file per run otherwise
+    piles up, a run a day for years)."""
+    records = {p.stem: p for p in (dagster_home / RECORDS_DIR).glob("*.json")}
+    if not records:
+        return
+    for record in instance.get_run_records(dg.RunsFilter(run_ids=list(records))):
+        if record.dagster_run.is_finished:
+            records[record.dagster_run.run_id].unlink(missing_ok=True)
 
 
 def live_runs(instance: dg.DagsterInstance, dagster_home: Path,

@@ -76,8 +76,10 @@ def test_cli_in_another_process_reports_the_locked_store(clickhouse) -> None:
 
 
 def test_ingest_lands_waiting_events_and_then_says_why_nothing_landed(
-        clickhouse, settings) -> None:
-    folder = settings.landing_dir / "events" / "t_cli_ingest"
+        clickhouse, tmp_path, monkeypatch) -> None:
+    # A landing zone of its own: other tests leave staged days in the session's.
+    monkeypatch.setenv("SIGHTLINE_LANDING_DIR", str(tmp_path))
+    folder = tmp_path / "events" / "t_cli_ingest"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "batch.jsonl").write_text("".join(
         f'{{"event_id":"ci{i}","event":"visit","person_id":"p{i}",'

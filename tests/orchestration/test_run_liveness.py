@@ -62,6 +62,9 @@ def test_the_sensor_fails_a_dead_run_and_leaves_live_ones(instance, settings) ->
         alive_process.kill()
     assert reap_dead_runs(instance, settings.dagster_home) == [alive]
     assert dead_runs_sensor(context).skip_message == "no dead runs"
+    # The records of ended runs are removed once they are reaped.
+    records = settings.dagster_home / RECORDS_DIR
+    assert not (records / f"{dead}.json").exists() and not (records / f"{alive}.json").exists()
 
 
 class _Recorder(RunObserver):
