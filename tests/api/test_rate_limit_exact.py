@@ -50,3 +50,30 @@ def test_exactly_the_limit_is_admitted_across_two_processes(tmp_path) -> None:
     limited = [a for a in answers if a.status_code == 429]
     assert all(1 <= int(a.headers["Retry-After"]) <= 60 for a in limited)
     assert {a.headers["content-type"] for a in limited} == {"application/problem+json"}
+
+
+def _concurrent_checks(storage_url: str | None, limit: int, hits: int) -> list[int | None]:
+    """`hits` concurrent checks of one key on a fresh limiter (batched while in flight)."""
+    from api.cache import FailOpen
+    from api.metrics import ApiMetrics
+    from api.ratelimit import RateLimiter, limit_storage
+
+    async def run() -> list[int | None]:
+        limiter = RateLimiter(limit, limit_storage(storage_url), FailOpen(ApiMetrics()),
+                              namespace="batch-test")
+        return await asyncio.gather(*(limiter.check("tenant") for _ in range(hits)))
+
+    return asyncio.run(run())
+
+
+def test_hits_counted_in_batches_admit_exactly_the_limit() -> None:
+    """Hits that queue behind an increment in flight are counted together; each still
+    gets its own position, in Redis and in memory alike."""
+    redis_url = f"redis://127.0.0.1:6379/{REDIS_DB}"
+    redis.Redis.from_url(redis_url).flushdb()
+    for storage_url in (redis_url, None):
+        answers = _concurrent_checks(storage_url, limit=37, hits=100)
+        assert answers[:37] == [None] * 37  # the first hits in arrival order pass
+        assert all(1 <= retry <= 60 for retry in answers[37:])
+    assert int(redis.Redis.from_url(redis_url).get(
+        "sightline:ratelimit:LIMITER/batch-test/tenant/37/60/second")) == 100
