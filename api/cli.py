@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.services.pipeline_runs import RunLauncher
+from api.pipeline_runs import RunLauncher
 from warehouse.settings import Settings, load_settings
 
 keys_app = typer.Typer(help="Create, list and revoke API keys (stored hashed).",
@@ -76,7 +76,7 @@ def keys_revoke(prefix: Annotated[str, typer.Argument(help="The key's prefix (se
 
 
 def _webhook_secret(action: str, tenant: str, connector: str) -> None:
-    from api.services import webhooks
+    from api.ingest import webhooks
 
     make = webhooks.create_webhook_secret if action == "create" else \
         webhooks.rotate_webhook_secret
@@ -110,7 +110,7 @@ def webhooks_rotate(tenant: Tenant, connector: Connector) -> None:
 def webhooks_list(tenant: Annotated[str | None, typer.Option(help="Only this tenant.")] = None
                   ) -> None:
     """List configured webhook secrets (tenant, connector, created), not their values."""
-    from api.services.webhooks import list_webhook_secrets
+    from api.ingest.webhooks import list_webhook_secrets
 
     table = Table("tenant", "connector", "created")
     for info in list_webhook_secrets(_db(), tenant):

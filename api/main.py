@@ -9,18 +9,22 @@ from fastapi import APIRouter, FastAPI
 
 from api import errors
 from api.context import ApiContext, build_context
+from api.envelopes import PROBLEM_RESPONSES
 from api.hot_path import HotPathMiddleware
 from api.middleware import BodyLimitMiddleware, MetricsMiddleware
-from api.routers import system
-from api.schemas.common import PROBLEM_RESPONSES
-from api.services.pipeline_runs import RunLauncher
+from api.pipeline_runs import RunLauncher
+from api.system import router as system
 from warehouse.settings import Settings, load_settings
 
 API_PREFIX = "/v1"
 
 
 def _routers() -> list[APIRouter]:
-    from api.routers import analytics, ingest, modules, social, wargaming
+    from api.analytics import router as analytics
+    from api.ingest import router as ingest
+    from api.pulse import router as modules
+    from api.social import router as social
+    from api.wargaming import router as wargaming
 
     return [analytics.router, modules.router, social.router, wargaming.router, ingest.router]
 

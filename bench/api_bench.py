@@ -435,10 +435,10 @@ def sql_variants(scope, last: tuple, variants: dict[str, Callable[[str], str | N
 
 def funnel_breakdown(scope, runs: int) -> dict:
     """Where an uncached funnel's time goes, by calling the service pieces directly."""
+    from api.analytics.funnel_events import fetch_funnel_events
+    from api.analytics.funnels import compute_funnels, funnel_spec
+    from api.analytics.schemas import FunnelQuery
     from api.answers import dumps
-    from api.schemas.analytics import FunnelQuery
-    from api.services.funnel_events import fetch_funnel_events
-    from api.services.funnels import compute_funnels, funnel_spec
     from warehouse.semantics.funnels import compute_funnel
 
     query = FunnelQuery.model_validate(funnel_body())
@@ -488,9 +488,9 @@ def trend_breakdown(scope, runs: int) -> dict:
     """Where an uncached trend's time goes, by calling the service directly; and the
     same numbers counted from raw events (the path without the daily actives rollup),
     timed for comparison and checked to agree."""
+    from api.analytics.schemas import TrendsQuery
+    from api.analytics.trends import compute_trends
     from api.answers import dumps
-    from api.schemas.analytics import TrendsQuery
-    from api.services.trends import compute_trends
     from warehouse.daily_actives import PERSONS_SQL
 
     query = TrendsQuery.model_validate(trend_body())
@@ -549,8 +549,8 @@ def install_probe_routes(app, context, shared: dict) -> None:
 
     @app.get("/bench/components", include_in_schema=False)
     async def components() -> Response:
+        from api.analytics.schemas import TrendsQuery
         from api.cache import cache_key, canonical_json
-        from api.schemas.analytics import TrendsQuery
 
         calls, key, body = 2000, shared["key"], json.dumps(trend_body()).encode()
         query = TrendsQuery.model_validate_json(body)

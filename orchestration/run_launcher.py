@@ -15,7 +15,7 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from api.services.pipeline_runs import (
+from api.pipeline_runs import (
     PIPELINE_TAG,
     LaunchedRun,
     Pipeline,

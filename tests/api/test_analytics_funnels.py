@@ -14,11 +14,11 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from api.schemas.analytics import FunnelQuery
-from api.services import funnels as funnels_service
-from api.services.analytics_marts import configured_funnels
-from api.services.funnel_events import FunnelEvents, fetch_funnel_events
-from api.services.funnels import compute_funnels, funnel_spec
+from api.analytics import funnels as funnels_service
+from api.analytics.funnel_events import FunnelEvents, fetch_funnel_events
+from api.analytics.funnels import compute_funnels, funnel_spec
+from api.analytics.marts import configured_funnels
+from api.analytics.schemas import FunnelQuery
 from tests.api.conftest import API_FIRST, API_LAST
 from tests.api.test_filters import DROP, OR_TRUE, ev, insert_events, tenant_client
 

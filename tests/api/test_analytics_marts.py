@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from api.services.analytics_marts import configured_funnels, configured_retention
+from api.analytics.marts import configured_funnels, configured_retention
 from tests.api.conftest import API_FIRST, API_LAST
 from tests.api.test_filters import DROP, OR_TRUE, tenant_client
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from api.services.analytics_marts import configured_retention
+from api.analytics.marts import configured_retention
 from tests.api.conftest import API_LAST
 from tests.api.test_filters import DROP, OR_TRUE, ev, insert_events, tenant_client
 

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from api.ingest.webhooks import create_webhook_secret
 from api.keys import create_key
-from api.services.webhooks import create_webhook_secret
 from tests.api.conftest import client_for
 
 TENANT, OTHER = "t_ingest_cs", "t_ingest_cs_other"

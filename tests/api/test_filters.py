@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from api.analytics.filters import QueryParams, filter_sql
+from api.analytics.schemas import PropertyFilter
 from api.keys import create_key
-from api.schemas.analytics import PropertyFilter
-from api.services.filters import QueryParams, filter_sql
 from tests.api.conftest import client_for
 
 _COLUMNS = ["tenant_id", "event_id", "event", "person_id", "session_id", "timestamp",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from api.services.formulas import FormulaError, parse_formula
+from api.analytics.formulas import FormulaError, parse_formula
 
 A = np.array([1.0, 2.0, 0.0, 4.0])
 B = np.array([10.0, 0.0, 5.0, 2.0])

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 import dagster as dg
 import pytest
 
+from api.ingest.service import MAX_EVENTS
 from api.keys import create_key
-from api.services.ingest import MAX_EVENTS
 from orchestration.runner import run_job, run_range
 from tests.api.conftest import client_for
 

@@ -12,9 +12,9 @@ from typing import Any
 import pydantic
 import pytest
 
+from api.analytics.trends import TRENDS
 from api.context import ApiContext, build_context
-from api.services.social import SHARE_OF_VOICE
-from api.services.trends import TRENDS
+from api.social.service import SHARE_OF_VOICE
 from tests.api.conftest import API_FIRST, API_LAST, client_for
 
 RANGE = {"date_from": API_FIRST.isoformat(), "date_to": API_LAST.isoformat()}

@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from api.schemas.analytics import TrendsQuery
-from api.services.trends import compute_trends
+from api.analytics.schemas import TrendsQuery
+from api.analytics.trends import compute_trends
 from tests.api.test_filters import tenant_client
 from tests.raw_events import raw_events_table
 from warehouse.partition_writer import write_partition

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import pytest
 
 from api.context import build_context
+from api.ingest.service import CsvUpload, UploadTooLarge
 from api.keys import create_key
 from api.main import create_app
-from api.services.ingest import CsvUpload, UploadTooLarge
 from ingestion.landing.intake import intake_pending
 from tests.api.conftest import client_for, running_server
 

@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from api.keys import create_key
-from api.services.webhooks import (
+from api.ingest.webhooks import (
     create_webhook_secret,
     list_webhook_secrets,
     rotate_webhook_secret,
     sign,
 )
+from api.keys import create_key
 from ingestion.landing.intake import intake_pending
 from tests.api.conftest import client_for
 

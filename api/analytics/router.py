@@ -8,9 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from api.deps import Context, Reader
-from api.errors import ApiProblem
-from api.schemas.analytics import (
+from api.analytics import marts as analytics_marts
+from api.analytics.funnels import FUNNELS
+from api.analytics.retention import RETENTION
+from api.analytics.schemas import (
     Cohorts,
     CohortsQuery,
     Funnel,
@@ -23,11 +24,10 @@ from api.schemas.analytics import (
     Trends,
     TrendsQuery,
 )
-from api.schemas.common import Envelope
-from api.services import analytics_marts
-from api.services.funnels import FUNNELS
-from api.services.retention import RETENTION
-from api.services.trends import TRENDS
+from api.analytics.trends import TRENDS
+from api.deps import Context, Reader
+from api.envelopes import Envelope
+from api.errors import ApiProblem
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 

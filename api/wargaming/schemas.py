@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import MAX_ID, Day
+from api.envelopes import MAX_ID, Day
 from simulations import Scenario
 from simulations.models import MAX_DEPTH, MAX_SIMULATIONS
 

@@ -27,21 +27,21 @@ from typing import Any
 
 import numpy as np
 
-from api.runners import QueryRunner
-from api.schemas.analytics import (
-    PROPERTY_MATHS,
-    TrendSeries,
-    TrendsQuery,
-    previous_range,
-)
-from api.services.filters import (
+from api.analytics.filters import (
     QueryParams,
     event_sql,
     filters_sql,
     numeric_expr,
     string_expr,
 )
-from api.services.formulas import parse_formula, series_letter
+from api.analytics.formulas import parse_formula, series_letter
+from api.analytics.schemas import (
+    PROPERTY_MATHS,
+    TrendSeries,
+    TrendsQuery,
+    previous_range,
+)
+from api.runners import QueryRunner
 from api.store import TenantScope
 from warehouse.daily_actives import (
     ANY_EVENT,
@@ -314,7 +314,7 @@ def compute_trends(scope: TenantScope, query: TrendsQuery) -> dict[str, Any]:
     """Answer a trends question: one result per series, breakdown value and period
     (current, then previous when comparing), plus the formula's results.
 
-    Returns a dict shaped like `api.schemas.analytics.Trends`.
+    Returns a dict shaped like `api.analytics.schemas.Trends`.
     """
     periods = [_Period("current" if query.compare else None, query.date_from, query.date_to,
                        bucket_starts(query.date_from, query.date_to, query.interval))]

@@ -13,18 +13,18 @@ from starlette.datastructures import UploadFile
 
 from api.answers import envelope
 from api.deps import Context, Ingester
+from api.envelopes import Envelope
 from api.errors import ApiProblem
-from api.schemas.common import Envelope
-from api.schemas.ingest import (
+from api.ingest import webhooks
+from api.ingest.connectors_status import connectors_status
+from api.ingest.schemas import (
     ConnectorsStatus,
     EventBatch,
     EventBatchReceipt,
     UploadReceipt,
     WebhookReceipt,
 )
-from api.services import webhooks
-from api.services.connectors_status import connectors_status
-from api.services.ingest import CsvUpload, UploadRejected, UploadTooLarge, land_events
+from api.ingest.service import CsvUpload, UploadRejected, UploadTooLarge, land_events
 from ingestion.landing.contracts import CONTRACTS
 
 router = APIRouter(prefix="", tags=["ingest"])

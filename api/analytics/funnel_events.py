@@ -37,8 +37,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from api.schemas.analytics import FunnelQuery
-from api.services.filters import QueryParams, filters_sql, string_expr
+from api.analytics.filters import QueryParams, filters_sql, string_expr
+from api.analytics.schemas import FunnelQuery
 from api.store import TenantScope
 from warehouse.semantics.funnels import FunnelSpec, funnel_event_names
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from api.schemas.analytics import PropertyFilter
+from api.analytics.schemas import PropertyFilter
 
 # Hot columns of raw_events: the only identifiers a request can reach.
 HOT_COLUMNS: dict[str, str] = {

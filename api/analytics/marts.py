@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.analytics.filters import QueryParams
+from api.analytics.schemas import CohortsQuery, MartFunnelQuery, MartRange
 from api.runners import QueryRunner
-from api.schemas.analytics import CohortsQuery, MartFunnelQuery, MartRange
-from api.services.filters import QueryParams
 from api.store import TenantScope
 from warehouse.dbt_vars import project_vars
 
@@ -39,7 +39,7 @@ def _range_sql(column: str, query: MartRange, params: QueryParams) -> str:
 
 
 def mart_funnel(scope: TenantScope, funnel_id: str, query: MartRange) -> dict[str, Any]:
-    """A configured funnel per entry day, shaped like `api.schemas.analytics.MartFunnel`.
+    """A configured funnel per entry day, shaped like `api.analytics.schemas.MartFunnel`.
 
     Raises KeyError when `funnel_id` is not configured.
     """
@@ -73,7 +73,7 @@ def _pad(values: list[Any], size: int, fill: Any) -> list[Any]:
 
 
 def mart_cohorts(scope: TenantScope, query: CohortsQuery) -> dict[str, Any]:
-    """Published cohorts, shaped like `api.schemas.analytics.Cohorts`; each row's columns
+    """Published cohorts, shaped like `api.analytics.schemas.Cohorts`; each row's columns
     are zero-padded to the definition's number of intervals for its period."""
     params = QueryParams()
     where = "tenant_id = {tenant_id:String}"

@@ -1,7 +1,7 @@
 """Ad-hoc funnels over `raw_events`, answered by the one funnel engine
 (`warehouse.semantics.funnels`, the same code the funnel mart runs).
 
-ClickHouse reads, prunes and groups the events (`api.services.funnel_events`): it counts
+ClickHouse reads, prunes and groups the events (`api.analytics.funnel_events`): it counts
 the entrants who cannot get past step 0 and returns the others' events. The engine then
 matches attempts, exclusions and conversion times. When it meets a person whose events
 tie on the timestamp (`TiedEventsError`), just those persons are read again with their
@@ -15,9 +15,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from api.analytics.funnel_events import BREAKDOWN_COLUMN, fetch_funnel_events
+from api.analytics.schemas import FunnelQuery
 from api.runners import QueryRunner
-from api.schemas.analytics import FunnelQuery
-from api.services.funnel_events import BREAKDOWN_COLUMN, fetch_funnel_events
 from api.store import TenantScope
 from warehouse.semantics.funnels import (
     FunnelExclusion,
@@ -80,7 +80,7 @@ def _with_event_ids(scope: TenantScope, spec: FunnelSpec, query: FunnelQuery,
 
 
 def compute_funnels(scope: TenantScope, query: FunnelQuery) -> dict[str, Any]:
-    """Answer an ad-hoc funnel. Returns a dict shaped like `api.schemas.analytics.Funnel`:
+    """Answer an ad-hoc funnel. Returns a dict shaped like `api.analytics.schemas.Funnel`:
     one group (breakdown_value None) without a breakdown, else the top `breakdown_limit`
     values by persons at step 0 and, when more exist, an 'Other' group computed over the
     rest (persons are counted once in it, not summed)."""

@@ -33,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api.appdb import AppDatabase, WebhookDelivery, WebhookSecret, utcnow
-from api.services.ingest import content_hash, jsonl, stamp
+from api.ingest.service import content_hash, jsonl, stamp
 from ingestion.landing.contracts import CONTRACTS, now_utc
 from ingestion.landing.intake import TENANT_PATTERN
 from ingestion.landing.records import shape_reason

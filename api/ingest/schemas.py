@@ -13,7 +13,7 @@ from pydantic import (
     field_validator,
 )
 
-from api.services.ingest import MAX_EVENTS
+from api.ingest.service import MAX_EVENTS
 from ingestion.landing.records import shape_reason
 
 _STRICT = ConfigDict(extra="forbid")

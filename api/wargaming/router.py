@@ -10,9 +10,10 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.answers import envelope
 from api.deps import Context, Reader
+from api.envelopes import MAX_OFFSET, Envelope
 from api.errors import ApiProblem
-from api.schemas.common import MAX_OFFSET, Envelope
-from api.schemas.wargaming import (
+from api.wargaming import service
+from api.wargaming.schemas import (
     ResultsQuery,
     RunDetail,
     RunSummary,
@@ -20,7 +21,6 @@ from api.schemas.wargaming import (
     SaveScenarioRequest,
     SimulateRequest,
 )
-from api.services import wargaming as service
 from simulations import templates
 
 router = APIRouter(prefix="/wargaming", tags=["wargaming"])

@@ -10,9 +10,11 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.answers import cached_answer, envelope
 from api.deps import Context, Ingester, Reader
+from api.envelopes import Envelope
 from api.errors import ApiProblem
-from api.schemas.common import Envelope
-from api.schemas.social import (
+from api.social import monitors
+from api.social import service as social
+from api.social.schemas import (
     AnalyzeRequest,
     Influencers,
     InfluencersQuery,
@@ -29,7 +31,6 @@ from api.schemas.social import (
     SocialAnalysis,
     params_of,
 )
-from api.services import monitors, social
 
 router = APIRouter(prefix="/social", tags=["social"])
 

@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from api.schemas.common import DateRange
-from api.schemas.social import decode_cursor
+from api.envelopes import DateRange
+from api.social.schemas import decode_cursor
 
 InsightSeverity = Literal["low", "medium", "high"]
 PulseMetric = Literal["sessions", "signups", "conversions", "revenue", "conversion_rate"]

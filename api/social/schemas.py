@@ -22,7 +22,7 @@ from pydantic import (
     field_validator,
 )
 
-from api.schemas.common import DateRange, check_instant
+from api.envelopes import DateRange, check_instant
 
 Platform = Literal["x", "reddit", "linkedin"]
 PLATFORMS: tuple[str, ...] = ("linkedin", "reddit", "x")  # sorted: a set

@@ -11,11 +11,9 @@ from fastapi import APIRouter, Body, Query, Request, Response
 
 from api.answers import envelope
 from api.deps import Admin, Context, Reader
+from api.envelopes import Envelope
 from api.errors import ApiProblem
-from api.schemas.common import Envelope
-from api.schemas.modules import InsightPage, InsightsQuery, PulseRun, PulseRunRequest
-from api.services import growth_pulse
-from api.services.pipeline_runs import (
+from api.pipeline_runs import (
     GROWTH_PULSE,
     KEY_TAG,
     TENANT_TAG,
@@ -23,6 +21,8 @@ from api.services.pipeline_runs import (
     PipelineUnavailable,
     RunLauncher,
 )
+from api.pulse import insights as growth_pulse
+from api.pulse.schemas import InsightPage, InsightsQuery, PulseRun, PulseRunRequest
 
 router = APIRouter(prefix="/modules", tags=["modules"])
 

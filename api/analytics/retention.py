@@ -13,7 +13,7 @@ event is mapped to its period index with `indexOf(starts, period_start(timestamp
 - column j ≥ 1 = cohort members with the returning event in period k + j; cumulative:
   in period k + j or any later period of the table. Cells past the last period are 0.
 
-Persons are matched by `cityHash64(person_id)` (see api/services/trends.py).
+Persons are matched by `cityHash64(person_id)` (see api/analytics/trends.py).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from api.analytics.filters import QueryParams, event_sql, filters_sql
+from api.analytics.schemas import RetentionQuery
 from api.runners import QueryRunner
-from api.schemas.analytics import RetentionQuery
-from api.services.filters import QueryParams, event_sql, filters_sql
 from api.store import TenantScope
 
 DT64 = "DateTime64(3, 'UTC')"
@@ -63,7 +63,7 @@ def _period_sql(query: RetentionQuery, column: str) -> str:
 
 def compute_retention(scope: TenantScope, query: RetentionQuery) -> dict[str, Any]:
     """Answer a retention question. Returns a dict shaped like
-    `api.schemas.analytics.Retention`: N cohorts of N columns each."""
+    `api.analytics.schemas.Retention`: N cohorts of N columns each."""
     starts = period_starts(query)
     n = query.intervals
     params = QueryParams()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.pulse.schemas import InsightsQuery, parse_insight_cursor
 from api.runners import QueryRunner
-from api.schemas.modules import InsightsQuery, parse_insight_cursor
-from api.schemas.social import encode_cursor
+from api.social.schemas import encode_cursor
 from api.store import TenantScope
 
 _ORDER = "pulse_date DESC, coalesce(severity_rank, 0) DESC, insight_id"

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from api.appdb import AppDatabase, SocialMonitor
-from api.schemas.social import MonitorIn
+from api.social.schemas import MonitorIn
 
 
 class MonitorNotFound(LookupError):

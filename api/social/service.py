@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from api.runners import QueryRunner
-from api.schemas.social import (
+from api.social.schemas import (
     AnalyzeRequest,
     InfluencersQuery,
     MentionsQuery,

@@ -11,14 +11,14 @@ from sqlalchemy import select
 
 from api.appdb import AppDatabase, WargameRun, WargameScenario
 from api.runners import QueryRunner
-from api.schemas.wargaming import (
+from api.store import TenantScope
+from api.wargaming.schemas import (
     ResultsQuery,
     RunDetail,
     RunSummary,
     SavedScenario,
     SimulateRequest,
 )
-from api.store import TenantScope
 from simulations import (
     ObservedMove,
     Scenario,

@@ -22,8 +22,8 @@ from pydantic import (
     model_validator,
 )
 
-from api.schemas.common import FIRST_DAY, DateRange, Day, check_date_range
-from api.services.formulas import FormulaError, parse_formula
+from api.analytics.formulas import FormulaError, parse_formula
+from api.envelopes import FIRST_DAY, DateRange, Day, check_date_range
 from warehouse.semantics.funnels import FunnelExclusion, check_exclusions
 
 EventName = Annotated[str, StringConstraints(min_length=1, max_length=200)]

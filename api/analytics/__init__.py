@@ -1,0 +1,1 @@
+"""Analytics: trends, funnels, retention and the analytics marts."""

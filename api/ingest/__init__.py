@@ -1,0 +1,1 @@
+"""Ingest: events, uploads, webhooks and connector status."""

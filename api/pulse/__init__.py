@@ -1,0 +1,1 @@
+"""The growth pulse: insights and queueing a rebuild (routes under /modules)."""

@@ -1,0 +1,1 @@
+"""Social intelligence: analyze, mentions, marts, monitors and crisis alerts."""

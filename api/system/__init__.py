@@ -1,0 +1,1 @@
+"""System routes: health, metrics, the caller's identity."""

@@ -1,0 +1,1 @@
+"""Wargaming: templates, simulations and their history."""
