@@ -1,12 +1,15 @@
 """The app database (SQLAlchemy 2): API keys, social monitors, saved wargame scenarios and
-runs, webhook secrets and deliveries. SQLite by default, Postgres via SIGHTLINE_DATABASE_URL.
+runs, webhook secrets and deliveries, dashboards with their versions and grants. SQLite by
+default, Postgres via SIGHTLINE_DATABASE_URL.
 
-Tables are created on first use (`AppDatabase.create_all`); they are small and
-tenant-scoped by a `tenant_id` column that every service filters on.
+The schema is kept by Alembic (`api/migrations/`): `AppDatabase.migrate` upgrades to the
+head revision when the API or the CLI starts. Tables are small and tenant-scoped by a
+`tenant_id` column that every service filters on.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Integer,
@@ -46,6 +50,9 @@ class ApiKey(Base):
     tenant_id: Mapped[str] = mapped_column(String(64), index=True)
     scopes: Mapped[str] = mapped_column(String(64))  # space-separated: read ingest admin
     name: Mapped[str] = mapped_column(String(200), default="")
+    # The person the key acts for (dashboard owners and grants name users); None: the key
+    # acts as itself, "key:<prefix>".
+    user: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
@@ -121,6 +128,57 @@ class WebhookDelivery(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class Dashboard(Base):
+    """A saved dashboard: its current spec (a JSON document), owner and visibility."""
+
+    __tablename__ = "dashboards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    visibility: Mapped[str] = mapped_column(String(16), default="private")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("dashboards.id"), nullable=True)
+    follows_parent: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    spec: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                        nullable=True)
+
+
+class DashboardVersion(Base):
+    """One saved snapshot of a dashboard's spec; restoring one writes a new version."""
+
+    __tablename__ = "dashboard_versions"
+    __table_args__ = (UniqueConstraint("dashboard_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dashboard_id: Mapped[int] = mapped_column(ForeignKey("dashboards.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    spec: Mapped[dict] = mapped_column(JSON)
+    author: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DashboardGrant(Base):
+    """A user's right on a dashboard: editor or viewer (the owner holds every right)."""
+
+    __tablename__ = "dashboard_grants"
+    __table_args__ = (UniqueConstraint("dashboard_id", "user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dashboard_id: Mapped[int] = mapped_column(ForeignKey("dashboards.id"), index=True)
+    user: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+_migrating = threading.Lock()  # one upgrade at a time in a process (tests build many apps)
+
+
 class AppDatabase:
     """Engine and session factory of the app database."""
 
@@ -133,9 +191,17 @@ class AppDatabase:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
-    def create_all(self) -> None:
-        """Create missing tables (idempotent)."""
-        Base.metadata.create_all(self.engine)
+    def migrate(self) -> None:
+        """Upgrade the schema to the head revision (idempotent; adopts a database made
+        before migrations existed)."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with _migrating, self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
 
     @contextmanager
     def session(self) -> Iterator[Session]:

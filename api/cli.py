@@ -23,7 +23,7 @@ def _db(settings: Settings | None = None):
     from api.appdb import AppDatabase
 
     db = AppDatabase((settings or load_settings()).database_url)
-    db.create_all()
+    db.migrate()
     return db
 
 
@@ -33,12 +33,14 @@ def keys_create(
     scope: Annotated[list[str], typer.Option(help="read, ingest or admin (repeatable).")] = (
         "read",),
     name: Annotated[str, typer.Option(help="A label for listings.")] = "",
+    user: Annotated[str | None, typer.Option(
+        help="The person the key acts for (dashboard owners and grants name users).")] = None,
 ) -> None:
     """Create a key and print it once (only its hash is stored)."""
     from api.keys import create_key
 
     try:
-        key, info = create_key(_db(), tenant, list(scope), name)
+        key, info = create_key(_db(), tenant, list(scope), name, user)
     except ValueError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from None
@@ -53,9 +55,10 @@ def keys_list(tenant: Annotated[str | None, typer.Option(help="Only this tenant.
     """List keys (prefix, tenant, scopes, state), never their secrets."""
     from api.keys import list_keys
 
-    table = Table("prefix", "tenant", "scopes", "name", "created", "revoked")
+    table = Table("prefix", "tenant", "scopes", "name", "user", "created", "revoked")
     for info in list_keys(_db(), tenant):
         table.add_row(info.prefix, info.tenant_id, " ".join(info.scopes), info.name,
+                      info.user or "",
                       info.created_at.isoformat(timespec="seconds"),
                       info.revoked_at.isoformat(timespec="seconds") if info.revoked_at else "")
     console.print(table)

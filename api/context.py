@@ -50,7 +50,7 @@ def build_context(settings: Settings) -> ApiContext:
     """Wire the services from settings. Opens nothing yet (connections are lazy)."""
     metrics = ApiMetrics()
     db = AppDatabase(settings.database_url)
-    db.create_all()
+    db.migrate()
     store = ServingStore(settings, on_query=metrics.observe_query)
     redis = redis_client(settings.redis_url) if settings.redis_url else None
     if redis is None:

@@ -12,6 +12,7 @@ from clickhouse_connect.driver.exceptions import ClickHouseError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.store import StoreBusyError
@@ -66,6 +67,15 @@ def problem(status: int, detail: str, request: Request | None = None, *,
 def _field(loc: tuple | list) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
+
+
+def invalid(exc: ValidationError, prefix: str = "") -> ApiProblem:
+    """A 422 naming each field a pydantic model refused, under `prefix` (e.g. a widget's
+    `widgets.2.params`) when the model validated part of a larger document."""
+    errors = [{"field": ".".join(p for p in (prefix, _field(e.get("loc", ()))) if p),
+               "message": e.get("msg", "invalid")} for e in exc.errors()]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return ApiProblem(422, detail or "invalid request", errors=errors)
 
 
 async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

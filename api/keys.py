@@ -28,12 +28,20 @@ SCOPES = ("read", "ingest", "admin")
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the key's id and prefix, its tenant and scopes."""
+    """Who is calling: the key's id and prefix, its tenant and scopes, and the user it
+    acts for (None: the key acts as itself)."""
 
     key_id: int
     prefix: str
     tenant_id: str
     scopes: frozenset[str]
+    user: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """The name dashboards record as owner or grantee: the key's user, else
+        `key:<prefix>`."""
+        return self.user or f"key:{self.prefix}"
 
     def allows(self, scope: str) -> bool:
         """True when the key holds `scope` (admin implies every scope)."""
@@ -51,6 +59,7 @@ class KeyInfo:
     name: str
     created_at: datetime
     revoked_at: datetime | None
+    user: str | None = None
 
 
 def hash_key(key: str) -> str:
@@ -69,7 +78,7 @@ def _check(tenant_id: str, scopes: list[str]) -> None:
 
 
 def create_key(db: AppDatabase, tenant_id: str, scopes: list[str],
-               name: str = "") -> tuple[str, KeyInfo]:
+               name: str = "", user: str | None = None) -> tuple[str, KeyInfo]:
     """Create a key; return the plaintext (shown once) and its listing.
 
     Raises ValueError for a bad tenant id or unknown scopes.
@@ -78,7 +87,7 @@ def create_key(db: AppDatabase, tenant_id: str, scopes: list[str],
     prefix = secrets.token_hex(4)
     key = f"sl_{prefix}_{secrets.token_urlsafe(32)}"
     row = ApiKey(prefix=prefix, key_hash=hash_key(key), tenant_id=tenant_id,
-                 scopes=" ".join(s for s in SCOPES if s in scopes), name=name)
+                 scopes=" ".join(s for s in SCOPES if s in scopes), name=name, user=user)
     with db.session() as session:
         session.add(row)
         session.flush()
@@ -88,7 +97,7 @@ def create_key(db: AppDatabase, tenant_id: str, scopes: list[str],
 
 def _info(row: ApiKey) -> KeyInfo:
     return KeyInfo(row.id, row.prefix, row.tenant_id, tuple(row.scopes.split()), row.name,
-                   row.created_at, row.revoked_at)
+                   row.created_at, row.revoked_at, row.user)
 
 
 def list_keys(db: AppDatabase, tenant_id: str | None = None) -> list[KeyInfo]:
@@ -147,7 +156,7 @@ class KeyAuthenticator:
             principal = None
             if row is not None and row.revoked_at is None:
                 principal = Principal(row.id, row.prefix, row.tenant_id,
-                                      frozenset(row.scopes.split()))
+                                      frozenset(row.scopes.split()), row.user)
         with self._guard:
             if len(self._memo) > 10_000:
                 self._memo.clear()

@@ -21,12 +21,14 @@ API_PREFIX = "/v1"
 
 def _routers() -> list[APIRouter]:
     from api.analytics import router as analytics
+    from api.dashboards import router as dashboards
     from api.ingest import router as ingest
     from api.pulse import router as modules
     from api.social import router as social
     from api.wargaming import router as wargaming
 
-    return [analytics.router, modules.router, social.router, wargaming.router, ingest.router]
+    return [analytics.router, modules.router, social.router, wargaming.router, ingest.router,
+            dashboards.router]
 
 
 def create_app(settings: Settings | None = None, context: ApiContext | None = None,

@@ -1,0 +1,1 @@
+"""Dashboards: saved specs over the query runners, versions, forks, grants, templates."""

@@ -1,0 +1,56 @@
+"""A dashboard's data: every widget evaluated through its source's query runner, in-process,
+for the dashboard's tenant — the same cache entries, limits and tenant scope as the routes.
+
+A widget that cannot be answered (its parameters no longer validate, or its answer is over
+the size limit) gets its own `error` (a problem document) and the others still answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from api.context import ApiContext
+from api.dashboards.sources import SOURCES
+from api.dashboards.spec import VARIABLE, DashboardFilters, DashboardSpec, resolve
+from api.errors import ApiProblem, invalid
+
+
+def _title(spec: DashboardSpec, title: str) -> str:
+    return VARIABLE.sub(lambda m: str(spec.variables.get(m.group(1), m.group(0))), title)
+
+
+async def _widget(context: ApiContext, tenant_id: str, spec: DashboardSpec, index: int,
+                  today, filters: DashboardFilters | None) -> dict[str, Any]:
+    widget = spec.widgets[index]
+    out: dict[str, Any] = {"id": widget.id, "title": _title(spec, widget.title),
+                           "kind": widget.kind, "source": widget.source,
+                           "position": widget.position.model_dump()}
+    try:
+        params = resolve(spec, index, today, filters)
+        runner = SOURCES[widget.source]
+        model = runner.params.model_validate(params)
+        answer = await runner.run(context, tenant_id, model)
+    except ValidationError as exc:
+        problem = invalid(exc, f"widgets.{index}.params")
+        return {**out, "error": {"status": 422, "detail": problem.detail, **problem.extra}}
+    except ApiProblem as exc:
+        return {**out, "error": {"status": exc.status, "detail": exc.detail, **exc.extra}}
+    out["params"] = model.model_dump(mode="json")
+    out["data"] = answer.data
+    out["meta"] = {"dataset_versions": answer.dataset_versions, "cached": answer.cached,
+                   "computed_at": answer.computed_at, "etag": answer.etag}
+    return out
+
+
+async def dashboard_data(context: ApiContext, tenant_id: str, spec: DashboardSpec,
+                         filters: DashboardFilters | None = None,
+                         today=None) -> list[dict[str, Any]]:
+    """Every widget of `spec` with its data and meta (or its error), in widget order."""
+    today = today or datetime.now(UTC).date()
+    return list(await asyncio.gather(*(
+        _widget(context, tenant_id, spec, index, today, filters)
+        for index in range(len(spec.widgets)))))

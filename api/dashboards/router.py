@@ -1,0 +1,221 @@
+"""Routes of the dashboards domain (DESIGN §12): save, list, version, restore, fork and
+evaluate dashboards. See docs/dashboards.md."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from api.answers import envelope
+from api.dashboards import store
+from api.dashboards.data import dashboard_data
+from api.dashboards.spec import (
+    DashboardFilters,
+    DashboardSpec,
+    Role,
+    VariableValue,
+    Visibility,
+    Widget,
+    check,
+)
+from api.dashboards.templates import builtin_templates, instantiate
+from api.deps import Context, Reader
+from api.envelopes import Day
+from api.errors import ApiProblem, invalid
+from api.keys import Principal
+
+router = APIRouter(prefix="/dashboards", tags=["dashboards"])
+DashboardId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+class DashboardCreate(BaseModel):
+    """A new dashboard: from a built-in template (with variables), or a spec of its own."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"template": "brand_health", "variables": {"brand": "Acme"}},
+        {"name": "Signups", "filters": {"last_days": 14}, "widgets": [
+            {"id": "signups", "title": "Signups", "kind": "line", "source": "trends",
+             "params": {"series": [{"event": "signup"}]}}]}]})
+
+    template: str | None = Field(None, description="A built-in template's id")
+    variables: dict[str, VariableValue] = Field(default_factory=dict, max_length=20)
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str = Field("", max_length=2_000)
+    filters: DashboardFilters = Field(default_factory=DashboardFilters)
+    widgets: list[Widget] = Field(default_factory=list)
+    visibility: Visibility = "private"
+
+    @model_validator(mode="after")
+    def _template_or_spec(self) -> DashboardCreate:
+        if self.template is None and self.name is None:
+            raise ValueError("give a name (and widgets), or a template")
+        if self.template is not None and self.widgets:
+            raise ValueError("give a template or widgets, not both")
+        return self
+
+    def spec(self) -> DashboardSpec:
+        """The dashboard's first spec."""
+        if self.template is not None:
+            return instantiate(self.template, self.variables, self.name)
+        try:
+            return DashboardSpec(name=self.name, description=self.description,
+                                 filters=self.filters, variables=self.variables,
+                                 widgets=self.widgets)
+        except ValidationError as exc:
+            raise invalid(exc) from None
+
+
+class DashboardUpdate(DashboardSpec):
+    """A full new version of the spec; the owner may also change visibility, grants and
+    whether a fork follows its parent."""
+
+    visibility: Visibility | None = None
+    grants: dict[str, Role] | None = Field(None, max_length=200,
+                                           description="user → editor | viewer (replaces)")
+    follows_parent: bool | None = None
+
+    def spec(self) -> DashboardSpec:
+        """The spec part of the document."""
+        return DashboardSpec.model_validate(self.model_dump(
+            include=set(DashboardSpec.model_fields)))
+
+
+class ForkRequest(BaseModel):
+    """A fork's name, and whether it follows its parent's widgets (until detached)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    follow: bool = True
+
+
+def _caller(principal: Principal) -> store.Caller:
+    return store.Caller(principal.tenant_id, principal.actor, principal.allows("admin"))
+
+
+def _today():
+    return datetime.now(UTC).date()
+
+
+async def _in_thread(function, *args) -> Any:
+    return await anyio.to_thread.run_sync(function, *args)
+
+
+@router.get("/templates", summary="Built-in templates and the tenant's published templates")
+async def templates(context: Context, principal: Reader) -> Response:
+    builtin = [{"id": t["id"], "title": t["title"], "description": t["description"],
+                "variables": t["variables"], "spec": t["spec"], "builtin": True}
+               for t in builtin_templates().values()]
+    published = [{"id": view.id, "title": view.spec.name,
+                  "description": view.spec.description, "variables": view.spec.variables,
+                  "spec": view.spec.model_dump(mode="json"), "builtin": False}
+                 for view in await _in_thread(store.list_visible, context.db,
+                                              _caller(principal))
+                 if view.visibility == "template"]
+    return envelope(builtin + published)
+
+
+@router.post("", status_code=201, summary="Create a dashboard (from a template or a spec)")
+async def create_dashboard(body: DashboardCreate, context: Context,
+                           principal: Reader) -> Response:
+    spec = body.spec()
+    check(spec, _today())
+    view = await _in_thread(store.create, context.db, _caller(principal), spec,
+                            body.visibility)
+    return envelope(view.as_json(), status=201,
+                    headers={"Location": f"/v1/dashboards/{view.id}"})
+
+
+@router.get("", summary="Dashboards this key may open")
+async def list_dashboards(context: Context, principal: Reader) -> Response:
+    views = await _in_thread(store.list_visible, context.db, _caller(principal))
+    return envelope([view.as_json() for view in views])
+
+
+@router.get("/{dashboard_id}", summary="A dashboard's current spec")
+async def get_dashboard(dashboard_id: DashboardId, context: Context,
+                        principal: Reader) -> Response:
+    view = await _in_thread(store.get, context.db, _caller(principal), dashboard_id)
+    return envelope(view.as_json())
+
+
+@router.put("/{dashboard_id}", summary="Save a new version (editor; visibility and grants: "
+            "owner)")
+async def put_dashboard(dashboard_id: DashboardId, body: DashboardUpdate, context: Context,
+                        principal: Reader) -> Response:
+    spec = body.spec()
+    check(spec, _today())
+    view = await _in_thread(store.update, context.db, _caller(principal), dashboard_id,
+                            spec, body.visibility, body.grants, body.follows_parent)
+    return envelope(view.as_json())
+
+
+@router.delete("/{dashboard_id}", status_code=204, summary="Delete a dashboard (owner)")
+async def delete_dashboard(dashboard_id: DashboardId, context: Context,
+                           principal: Reader) -> Response:
+    await _in_thread(store.remove, context.db, _caller(principal), dashboard_id)
+    return Response(status_code=204)
+
+
+@router.get("/{dashboard_id}/data", summary="Every widget's data, each with its own meta")
+async def get_dashboard_data(
+    dashboard_id: DashboardId, context: Context, principal: Reader,
+    date_from: Annotated[Day | None, Query(description="Overrides the dashboard's range")] = None,
+    date_to: Annotated[Day | None, Query()] = None,
+    last_days: Annotated[int | None, Query(ge=1, le=3_660)] = None,
+) -> Response:
+    view = await _in_thread(store.get, context.db, _caller(principal), dashboard_id)
+    filters = None
+    if date_from or date_to or last_days:
+        filters = DashboardFilters.model_validate({
+            "date_from": date_from, "date_to": date_to, "last_days": last_days,
+            "properties": view.spec.filters.properties})
+    widgets = await dashboard_data(context, principal.tenant_id, view.spec, filters)
+    versions: dict[str, int] = {}
+    for widget in widgets:
+        versions.update(widget.get("meta", {}).get("dataset_versions", {}))
+    return envelope({"id": view.id, "name": view.spec.name, "version": view.version,
+                     "widgets": widgets}, versions=versions)
+
+
+@router.get("/{dashboard_id}/versions", summary="Saved versions, newest first; or the diff "
+            "of two")
+async def get_versions(
+    dashboard_id: DashboardId, context: Context, principal: Reader,
+    diff_from: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    diff_to: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> Response:
+    caller = _caller(principal)
+    if diff_from is None and diff_to is None:
+        return envelope(await _in_thread(store.versions, context.db, caller, dashboard_id))
+    if diff_from is None or diff_to is None:
+        raise ApiProblem(422, "give both diff_from and diff_to",
+                         field="diff_from" if diff_from is None else "diff_to")
+    old = await _in_thread(store.version_spec, context.db, caller, dashboard_id, diff_from)
+    new = await _in_thread(store.version_spec, context.db, caller, dashboard_id, diff_to)
+    return envelope({"from": diff_from, "to": diff_to, **store.diff(old, new)})
+
+
+@router.post("/{dashboard_id}/versions/{version}/restore",
+             summary="Save an old version again, as a new version (editor)")
+async def restore_version(dashboard_id: DashboardId,
+                          version: Annotated[int, Path(ge=1, le=2**31 - 1)],
+                          context: Context, principal: Reader) -> Response:
+    view = await _in_thread(store.restore, context.db, _caller(principal), dashboard_id,
+                            version)
+    return envelope(view.as_json())
+
+
+@router.post("/{dashboard_id}/fork", status_code=201,
+             summary="Copy a dashboard; the fork follows its parent's widgets until detached")
+async def fork_dashboard(dashboard_id: DashboardId, context: Context, principal: Reader,
+                         body: ForkRequest | None = None) -> Response:
+    body = body or ForkRequest()
+    view = await _in_thread(store.fork, context.db, _caller(principal), dashboard_id,
+                            body.name, body.follow)
+    return envelope(view.as_json(), status=201,
+                    headers={"Location": f"/v1/dashboards/{view.id}"})

@@ -1,0 +1,36 @@
+"""The data sources a widget can show: one query runner each, by name.
+
+A widget names a source and gives that runner's parameters; the dashboard evaluates it
+through the runner (`QueryRunner.run`), so a widget is cached, tenant-scoped and
+size-limited exactly like the same question asked over HTTP.
+"""
+
+from __future__ import annotations
+
+from api.analytics.funnels import FUNNELS
+from api.analytics.marts import COHORTS, FUNNEL_MART
+from api.analytics.retention import RETENTION
+from api.analytics.trends import TRENDS
+from api.pulse.insights import PULSE_INSIGHTS
+from api.runners import QueryRunner
+from api.social.service import INFLUENCERS, MENTIONS, SENTIMENT, SHARE_OF_VOICE
+from api.wargaming.service import WARGAME_RESULTS
+
+SOURCES: dict[str, QueryRunner] = {
+    "trends": TRENDS,
+    "funnels": FUNNELS,
+    "retention": RETENTION,
+    "funnel_mart": FUNNEL_MART,
+    "cohorts": COHORTS,
+    "mentions": MENTIONS,
+    "sentiment": SENTIMENT,
+    "share_of_voice": SHARE_OF_VOICE,
+    "influencers": INFLUENCERS,
+    "pulse_insights": PULSE_INSIGHTS,
+    "wargame_results": WARGAME_RESULTS,
+}
+
+
+def accepts(source: str, field: str) -> bool:
+    """True when `source`'s parameters have `field` (dashboard filters apply only there)."""
+    return field in SOURCES[source].params.model_fields
