@@ -22,7 +22,7 @@ from tests.api.conftest import client_for
 EXAMPLES_PER_ROUTE = 25
 
 SCENARIO = {"template": "Price War Response", "num_moves": 1, "simulations": 100, "seed": 1}
-# (method, path, a valid body); the first six from the models' own OpenAPI examples.
+# (method, path, a valid body); most from the models' own OpenAPI examples.
 ROUTES: list[tuple[str, str, str | dict]] = [
     ("POST", "/analytics/trends", "TrendsQuery"),
     ("POST", "/analytics/funnels", "FunnelQuery"),
@@ -30,6 +30,10 @@ ROUTES: list[tuple[str, str, str | dict]] = [
     ("POST", "/social/analyze", "AnalyzeRequest"),
     ("POST", "/social/monitors", "MonitorIn"),
     ("POST", "/wargaming/simulate", SCENARIO),
+    ("POST", "/dashboards", "DashboardCreate"),
+    ("POST", "/dashboards", {"name": "d", "filters": {"last_days": 7}, "widgets": [
+        {"id": "w", "title": "t", "kind": "line", "source": "trends",
+         "params": {"series": [{"event": "signup"}]}, "position": {"x": 0, "w": 6}}]}),
     ("POST", "/events", {"events": [{"event_id": "h1", "event": "visit", "person_id": "p",
                                      "timestamp": "2026-03-01T10:00:00Z"}]}),
 ]

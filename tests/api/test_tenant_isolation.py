@@ -81,7 +81,8 @@ def clients(server_url, api_context, marked):
 
 @pytest.fixture(scope="module")
 def objects(clients) -> dict[str, object]:
-    """A's app-database objects: a monitor, a saved scenario and a wargame run."""
+    """A's app-database objects: a monitor, a saved scenario, a wargame run and a dashboard
+    (published as a template, so every key of A reads it)."""
     a, _ = clients
     monitor = a.post("/social/monitors", json={
         "name": f"{MARK} watch", "company": MARK, "competitors": [],
@@ -94,7 +95,13 @@ def objects(clients) -> dict[str, object]:
     run = a.post("/wargaming/simulate", json={"scenario_id": scenario.json()["data"]["id"],
                                               "simulations": 200, "seed": 3})
     assert run.status_code == 201, run.text
-    return {"monitor": monitor.json()["data"]["id"], "run": run.json()["data"]["id"]}
+    dashboard = a.post("/dashboards", json={
+        "name": f"{MARK} board", "visibility": "template", "filters": RANGE,
+        "widgets": [{"id": "w", "title": f"{MARK} widget", "kind": "line", "source": "trends",
+                     "params": _trend()}]})
+    assert dashboard.status_code == 201, dashboard.text
+    return {"monitor": monitor.json()["data"]["id"], "run": run.json()["data"]["id"],
+            "dashboard": dashboard.json()["data"]["id"]}
 
 
 def _trend():
@@ -139,6 +146,11 @@ ROUTES: list[tuple[str, str, dict, bool]] = [
     ("GET", "/wargaming/{run_id}", {}, True),
     ("GET", "/wargaming/{run_id}/tree", {}, False),
     ("GET", "/connectors", {}, False),
+    ("GET", "/dashboards", {}, True),
+    ("GET", "/dashboards/templates", {}, True),
+    ("GET", "/dashboards/{dashboard_id}", {}, True),
+    ("GET", "/dashboards/{dashboard_id}/data", {}, True),
+    ("GET", "/dashboards/{dashboard_id}/versions", {}, True),
 ]
 # Routes that write or act rather than read tenant data; their tenant handling is
 # tested in their own modules (the tenant of a landed file, a monitor update, ...).
@@ -147,7 +159,9 @@ NOT_READS = {("POST", "/events"), ("POST", "/webhooks/{connector}"),
              ("PUT", "/social/monitors/{monitor_id}"), ("DELETE", "/social/monitors/{monitor_id}"),
              ("POST", "/modules/growth-pulse/run"), ("POST", "/wargaming/simulate"),
              ("POST", "/wargaming/scenarios"), ("GET", "/health"), ("GET", "/ready"),
-             ("GET", "/metrics")}
+             ("GET", "/metrics"), ("POST", "/dashboards"), ("PUT", "/dashboards/{dashboard_id}"),
+             ("DELETE", "/dashboards/{dashboard_id}"), ("POST", "/dashboards/{dashboard_id}/fork"),
+             ("POST", "/dashboards/{dashboard_id}/versions/{version}/restore")}
 
 
 def test_the_route_table_covers_every_route(app) -> None:
@@ -163,7 +177,7 @@ def test_tenant_b_never_sees_tenant_a(clients, objects, method, path, kwargs,
                                       a_sees_it) -> None:
     a, b = clients
     url = path.format(funnel_id="visit_to_purchase", monitor_id=objects["monitor"],
-                      run_id=objects["run"])
+                      run_id=objects["run"], dashboard_id=objects["dashboard"])
     answer_a = a.request(method, url, **kwargs)
     answer_b = b.request(method, url, **kwargs)
     assert answer_a.status_code < 300, answer_a.text
@@ -173,7 +187,7 @@ def test_tenant_b_never_sees_tenant_a(clients, objects, method, path, kwargs,
         return
     mark = POST_MARK if path == "/social/analyze" else MARK
     assert mark not in answer_b.text
-    if "{monitor_id}" in path or "{run_id}" in path:
+    if any(name in path for name in ("{monitor_id}", "{run_id}", "{dashboard_id}")):
         assert answer_b.status_code == 404
     else:
         assert answer_b.status_code < 300, answer_b.text
