@@ -175,6 +175,22 @@ class DashboardGrant(Base):
     role: Mapped[str] = mapped_column(String(16))
 
 
+class ShareLink(Base):
+    """A read-only link to one dashboard: only sha256(token) is stored; it expires and can
+    be revoked."""
+
+    __tablename__ = "share_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    dashboard_id: Mapped[int] = mapped_column(ForeignKey("dashboards.id"), index=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 _migrating = threading.Lock()  # one upgrade at a time in a process (tests build many apps)
 

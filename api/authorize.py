@@ -4,7 +4,8 @@ and the hot path (`api.hot_path`) both call these."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:  # the context builds the hot path, which imports this module
     from api.context import ApiContext
 
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
+T = TypeVar("T")
 
 
 def _too_many_failures(retry_after: int) -> ApiProblem:
@@ -43,6 +45,20 @@ async def identify(context: ApiContext, token: str | None, client: str) -> Princ
             raise _too_many_failures(retry_after)
         raise ApiProblem(401, "invalid or revoked API key", headers=CHALLENGE)
     return principal
+
+
+async def identify_link(context: ApiContext, client: str, open_link: Callable[[], T]) -> T:
+    """What a share-link token opens (`open_link` looks it up, raising ApiProblem 404 for
+    a bad token): with the same failed-authentication limit per client as API keys, so
+    tokens cannot be guessed faster than keys."""
+    if (retry_after := await context.auth_failures.blocked(client)) is not None:
+        raise _too_many_failures(retry_after)
+    try:
+        return await anyio.to_thread.run_sync(open_link)
+    except ApiProblem:
+        if (retry_after := await context.auth_failures.check(client)) is not None:
+            raise _too_many_failures(retry_after) from None
+        raise
 
 
 async def admit(context: ApiContext, principal: Principal) -> None:

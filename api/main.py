@@ -28,7 +28,7 @@ def _routers() -> list[APIRouter]:
     from api.wargaming import router as wargaming
 
     return [analytics.router, modules.router, social.router, wargaming.router, ingest.router,
-            dashboards.router]
+            dashboards.router, dashboards.shared_router]
 
 
 def create_app(settings: Settings | None = None, context: ApiContext | None = None,

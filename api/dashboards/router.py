@@ -3,15 +3,16 @@ evaluate dashboards. See docs/dashboards.md."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from api.answers import envelope
-from api.dashboards import store
+from api.authorize import admit, identify_link
+from api.dashboards import sharing, store
 from api.dashboards.data import dashboard_data
 from api.dashboards.spec import (
     DashboardFilters,
@@ -29,6 +30,7 @@ from api.errors import ApiProblem, invalid
 from api.keys import Principal
 
 router = APIRouter(prefix="/dashboards", tags=["dashboards"])
+shared_router = APIRouter(prefix="/shared", tags=["dashboards"])
 DashboardId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -169,16 +171,26 @@ async def get_dashboard_data(
     last_days: Annotated[int | None, Query(ge=1, le=3_660)] = None,
 ) -> Response:
     view = await _in_thread(store.get, context.db, _caller(principal), dashboard_id)
-    filters = None
-    if date_from or date_to or last_days:
-        filters = DashboardFilters.model_validate({
-            "date_from": date_from, "date_to": date_to, "last_days": last_days,
-            "properties": view.spec.filters.properties})
-    widgets = await dashboard_data(context, principal.tenant_id, view.spec, filters)
+    return await _data_answer(context, principal.tenant_id, view.id, view.version, view.spec,
+                              _override(view.spec, date_from, date_to, last_days))
+
+
+def _override(spec: DashboardSpec, date_from, date_to, last_days) -> DashboardFilters | None:
+    """The request's date range over the dashboard's filters (None: the dashboard's)."""
+    if not (date_from or date_to or last_days):
+        return None
+    return DashboardFilters.model_validate({
+        "date_from": date_from, "date_to": date_to, "last_days": last_days,
+        "properties": spec.filters.properties})
+
+
+async def _data_answer(context, tenant_id: str, dashboard_id: int, version: int,
+                       spec: DashboardSpec, filters: DashboardFilters | None) -> Response:
+    widgets = await dashboard_data(context, tenant_id, spec, filters)
     versions: dict[str, int] = {}
     for widget in widgets:
         versions.update(widget.get("meta", {}).get("dataset_versions", {}))
-    return envelope({"id": view.id, "name": view.spec.name, "version": view.version,
+    return envelope({"id": dashboard_id, "name": spec.name, "version": version,
                      "widgets": widgets}, versions=versions)
 
 
@@ -219,3 +231,54 @@ async def fork_dashboard(dashboard_id: DashboardId, context: Context, principal:
                             body.name, body.follow)
     return envelope(view.as_json(), status=201,
                     headers={"Location": f"/v1/dashboards/{view.id}"})
+
+
+class ShareRequest(BaseModel):
+    """How long a new read-only link lives."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    expires_in_hours: int = Field(168, ge=1, le=24 * 366)
+
+
+@router.post("/{dashboard_id}/share", status_code=201,
+             summary="A read-only link to this dashboard (owner); the token is shown once")
+async def share_dashboard(dashboard_id: DashboardId, context: Context, principal: Reader,
+                          body: ShareRequest | None = None) -> Response:
+    body = body or ShareRequest()
+    link = await _in_thread(sharing.create_link, context.db, _caller(principal), dashboard_id,
+                            timedelta(hours=body.expires_in_hours))
+    return envelope(link, status=201)
+
+
+@router.get("/{dashboard_id}/share", summary="The dashboard's share links (owner)")
+async def list_share_links(dashboard_id: DashboardId, context: Context,
+                           principal: Reader) -> Response:
+    return envelope(await _in_thread(sharing.list_links, context.db, _caller(principal),
+                                     dashboard_id))
+
+
+@router.delete("/{dashboard_id}/share/{link_id}", status_code=204,
+               summary="Revoke a share link (owner)")
+async def revoke_share_link(dashboard_id: DashboardId,
+                            link_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+                            context: Context, principal: Reader) -> Response:
+    await _in_thread(sharing.revoke_link, context.db, _caller(principal), dashboard_id,
+                     link_id)
+    return Response(status_code=204)
+
+
+@shared_router.get("/{token}", summary="A shared dashboard with its data (no API key)")
+async def open_shared(
+    token: Annotated[str, Path(max_length=100)], request: Request, context: Context,
+    date_from: Annotated[Day | None, Query(description="Overrides the dashboard's range")] = None,
+    date_to: Annotated[Day | None, Query()] = None,
+    last_days: Annotated[int | None, Query(ge=1, le=3_660)] = None,
+) -> Response:
+    client = request.client.host if request.client else "unknown"
+    shared = await identify_link(context, client,
+                                 lambda: sharing.open_link(context.db, token))
+    await admit(context, Principal(0, "share", shared.tenant_id, frozenset({"read"})))
+    return await _data_answer(context, shared.tenant_id, shared.dashboard_id, shared.version,
+                              shared.spec,
+                              _override(shared.spec, date_from, date_to, last_days))

@@ -99,19 +99,20 @@ def _load(session: Session, caller: Caller, dashboard_id: int,
     return row, grants, role
 
 
-def _effective(session: Session, row: Dashboard) -> DashboardSpec:
+def effective_spec(session: Session, row: Dashboard) -> DashboardSpec:
+    """The spec a dashboard shows: a following fork's widgets are its parent's."""
     spec = DashboardSpec.model_validate(row.spec)
     if row.follows_parent and row.parent_id is not None:
         parent = session.get(Dashboard, row.parent_id)
         if parent is not None and parent.deleted_at is None:
-            widgets = DashboardSpec.model_validate(_effective(session, parent)).widgets
+            widgets = DashboardSpec.model_validate(effective_spec(session, parent)).widgets
             spec = spec.model_copy(update={"widgets": widgets})
     return spec
 
 
 def _view(session: Session, row: Dashboard, grants: dict[str, str], role: str) -> DashboardView:
     return DashboardView(row.id, row.owner, row.visibility, row.version, row.parent_id,
-                         row.follows_parent, grants, role, _effective(session, row),
+                         row.follows_parent, grants, role, effective_spec(session, row),
                          row.created_at, row.updated_at)
 
 
@@ -137,8 +138,14 @@ def create(db: AppDatabase, caller: Caller, spec: DashboardSpec,
 
 def get(db: AppDatabase, caller: Caller, dashboard_id: int) -> DashboardView:
     """The dashboard, if the caller may read it (else 404)."""
+    return get_for(db, caller, dashboard_id, "viewer")
+
+
+def get_for(db: AppDatabase, caller: Caller, dashboard_id: int, needs: str) -> DashboardView:
+    """The dashboard, if the caller holds `needs` (viewer, editor or owner) on it: 404
+    without any right, 403 with a lesser one."""
     with db.session() as session:
-        row, grants, role = _load(session, caller, dashboard_id)
+        row, grants, role = _load(session, caller, dashboard_id, needs)
         return _view(session, row, grants, role)
 
 
@@ -167,7 +174,7 @@ def update(db: AppDatabase, caller: Caller, dashboard_id: int, spec: DashboardSp
         row, current_grants, role = _load(session, caller, dashboard_id,
                                           "owner" if owner_only else "editor")
         if follows_parent is False and row.follows_parent:
-            spec = spec.model_copy(update={"widgets": _effective(session, row).widgets})
+            spec = spec.model_copy(update={"widgets": effective_spec(session, row).widgets})
         if follows_parent is not None:
             if follows_parent and row.parent_id is None:
                 raise ApiProblem(422, "only a fork can follow its parent",

@@ -4,6 +4,8 @@ visibility, forks that follow their parent until detached, and 422s naming the f
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from api.keys import create_key
@@ -173,3 +175,40 @@ def test_bad_documents_are_422_naming_the_field(users, body, field) -> None:
     assert answer.headers["content-type"] == "application/problem+json"
     fields = [e["field"] for e in answer.json()["errors"]]
     assert any(f == field or f.startswith(field + ".") for f in fields), fields
+
+
+def test_a_share_link_opens_one_dashboard_read_only_until_revoked_or_expired(
+        demo_pipeline, users, server_url) -> None:
+    import time_machine
+
+    alice, bob = users["alice"], users["bob"]
+    dashboard = _create(alice, {"name": "shared", "widgets": [SIGNUPS], "filters": RANGE})
+    other = _create(alice, {"name": "not shared", "widgets": [SIGNUPS], "filters": RANGE})
+    path = f"/dashboards/{dashboard['id']}/share"
+    assert bob.post(path).status_code == 404  # only the owner shares
+    link = alice.post(path, json={"expires_in_hours": 2})
+    assert link.status_code == 201, link.text
+    link = link.json()["data"]
+    with client_for(server_url, None) as anonymous:
+        opened = anonymous.get(f"/shared/{link['token']}")
+        assert opened.status_code == 200, opened.text
+        shared = opened.json()["data"]
+        assert (shared["id"], shared["name"]) == (dashboard["id"], "shared")
+        own = alice.get(f"/dashboards/{dashboard['id']}/data").json()["data"]
+        assert [w["data"] for w in shared["widgets"]] == [w["data"] for w in own["widgets"]]
+        assert "not shared" not in opened.text and str(other["id"]) not in [
+            str(w.get("id")) for w in shared["widgets"]]
+        # read-only: the token opens nothing else and writes nothing
+        assert anonymous.get(f"/dashboards/{dashboard['id']}").status_code == 401
+        assert anonymous.put(f"/shared/{link['token']}", json={}).status_code == 405
+        assert anonymous.get(f"/shared/{link['token']}x").status_code == 404
+        with time_machine.travel(time.time() + 3 * 3600):
+            assert anonymous.get(f"/shared/{link['token']}").status_code == 404  # expired
+        [listed] = alice.get(path).json()["data"]
+        assert listed["id"] == link["id"] and "token" not in listed
+        assert alice.delete(f"{path}/{link['id']}").status_code == 204
+        assert anonymous.get(f"/shared/{link['token']}").status_code == 404  # revoked
+        second = alice.post(path).json()["data"]
+        assert anonymous.get(f"/shared/{second['token']}").status_code == 200
+        alice.delete(f"/dashboards/{dashboard['id']}")
+        assert anonymous.get(f"/shared/{second['token']}").status_code == 404  # deleted

@@ -151,6 +151,7 @@ ROUTES: list[tuple[str, str, dict, bool]] = [
     ("GET", "/dashboards/{dashboard_id}", {}, True),
     ("GET", "/dashboards/{dashboard_id}/data", {}, True),
     ("GET", "/dashboards/{dashboard_id}/versions", {}, True),
+    ("GET", "/dashboards/{dashboard_id}/share", {}, False),
 ]
 # Routes that write or act rather than read tenant data; their tenant handling is
 # tested in their own modules (the tenant of a landed file, a monitor update, ...).
@@ -161,7 +162,10 @@ NOT_READS = {("POST", "/events"), ("POST", "/webhooks/{connector}"),
              ("POST", "/wargaming/scenarios"), ("GET", "/health"), ("GET", "/ready"),
              ("GET", "/metrics"), ("POST", "/dashboards"), ("PUT", "/dashboards/{dashboard_id}"),
              ("DELETE", "/dashboards/{dashboard_id}"), ("POST", "/dashboards/{dashboard_id}/fork"),
-             ("POST", "/dashboards/{dashboard_id}/versions/{version}/restore")}
+             ("POST", "/dashboards/{dashboard_id}/versions/{version}/restore"),
+             ("POST", "/dashboards/{dashboard_id}/share"),
+             ("DELETE", "/dashboards/{dashboard_id}/share/{link_id}"),
+             ("GET", "/shared/{token}")}  # no key: tests/api/test_dashboards.py
 
 
 def test_the_route_table_covers_every_route(app) -> None:
