@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, context: ApiContext | None = No
     for router in _routers():
         api.include_router(router)
     app.include_router(api)
+    app.include_router(system.prometheus_router)
     # Added first = innermost: metrics and body limits apply to hot-path answers too.
     app.add_middleware(HotPathMiddleware, context=context)
     app.add_middleware(BodyLimitMiddleware, default_limit=settings.api.max_body_bytes,

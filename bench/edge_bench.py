@@ -65,11 +65,11 @@ def peak_rss_bytes(pid: int) -> int:
     return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) * 1024
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
-    """`sightline serve` on `port`, once it answers."""
+def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    """`sightline serve` on `port` (its output into `log`), once it answers."""
     process = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "serve"], cwd=ROOT,
                                env={**env, "SIGHTLINE_API_PORT": str(port)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=log.open("wb"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while True:
         try:
@@ -115,7 +115,7 @@ def large_answers_phase(http: httpx.Client, count: int) -> dict:
                                                    "add_to_cart", "share")],
                 "breakdown": "url", "breakdown_limit": 25, "interval": "hour",
                 "date_from": "2026-03-09", "date_to": f"2026-03-{15 + i % 7}",
-                "compare": True, "filters": [{"property": "url", "operator": "is_not",
+                "compare": True, "filters": [{"property": "url", "operator": "neq",
                                               "value": f"/never-{i}"}]}
         answer = http.post("/v1/analytics/trends", json=body, timeout=300)
         statuses[str(answer.status_code)] = statuses.get(str(answer.status_code), 0) + 1
@@ -180,6 +180,8 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=20, help="rounds of hostile inputs")
     parser.add_argument("--large", type=int, default=20, help="large-answer requests")
+    parser.add_argument("--server-log", type=Path, default=Path("/tmp/sightline-edge-server.log"),
+                        help="where the server's output goes (a 5xx's reference is there)")
     args = parser.parse_args()
     import redis
 
@@ -191,7 +193,7 @@ def main() -> None:
                               "--tenant", TENANT, "--scope", "read", "--scope", "ingest"],
                              env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     key = re.search(r"sl_\S+", created.stdout).group(0)
-    server = start_server(env, args.port)
+    server = start_server(env, args.port, args.server_log)
     base_url = f"http://127.0.0.1:{args.port}"
     peaks: dict[str, int] = {"started": peak_rss_bytes(server.pid)}
     started = time.monotonic()
@@ -213,6 +215,7 @@ def main() -> None:
     peak = max(peaks.values())
     results = {
         "server": "sightline serve (uvicorn, one process) over the API bench's home",
+        "server_log": str(args.server_log),
         "hostile_inputs": hostile,
         "large_answers": large,
         "schemathesis": fuzz,

@@ -43,6 +43,12 @@ async def ready(context: Context) -> Response:
                     status=200 if ok else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+# At the root (GET /metrics, where scrapers look), not under /v1: /v1/metrics are the
+# tenants' custom metrics.
+prometheus_router = APIRouter()
+
+
+@prometheus_router.get("/metrics", summary="Prometheus metrics", response_class=Response,
+                       tags=["system"])
 async def metrics(context: Context) -> Response:
     return Response(context.metrics.render(), media_type="text/plain; version=0.0.4")

@@ -148,7 +148,7 @@ def test_redis_killed_mid_run_keeps_answering(api_settings, clickhouse, private_
         process.kill()
         process.wait()
         answers = [client.get("/probe", params={"n": 5}) for _ in range(5)]
-        metrics = client.get("/metrics").text
+        metrics = client.get(f"{url}/metrics").text
     assert [a.status_code for a in answers] == [200] * 5
     assert {a.json()["data"]["rows"] for a in answers} == {5}
     errors = [line for line in metrics.splitlines()

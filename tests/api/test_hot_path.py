@@ -127,7 +127,7 @@ def test_hot_path_answers_are_counted_by_route_template(hot) -> None:
         _learn(client, 26)
         for _ in range(3):
             client.get("/probe", params={"n": 26})
-        metrics = client.get("/metrics").text
+        metrics = client.get(f"{url}/metrics").text
     lines = [line for line in metrics.splitlines() if line.startswith(
         'sightline_http_requests_total{method="GET",route="/v1/probe",status="200"}')]
     assert lines and float(lines[0].split()[-1]) >= 5

@@ -160,7 +160,7 @@ NOT_READS = {("POST", "/events"), ("POST", "/webhooks/{connector}"),
              ("PUT", "/social/monitors/{monitor_id}"), ("DELETE", "/social/monitors/{monitor_id}"),
              ("POST", "/modules/growth-pulse/run"), ("POST", "/wargaming/simulate"),
              ("POST", "/wargaming/scenarios"), ("GET", "/health"), ("GET", "/ready"),
-             ("GET", "/metrics"), ("POST", "/dashboards"), ("PUT", "/dashboards/{dashboard_id}"),
+             ("POST", "/dashboards"), ("PUT", "/dashboards/{dashboard_id}"),
              ("DELETE", "/dashboards/{dashboard_id}"), ("POST", "/dashboards/{dashboard_id}/fork"),
              ("POST", "/dashboards/{dashboard_id}/versions/{version}/restore"),
              ("POST", "/dashboards/{dashboard_id}/share"),
@@ -171,7 +171,7 @@ NOT_READS = {("POST", "/events"), ("POST", "/webhooks/{connector}"),
 def test_the_route_table_covers_every_route(app) -> None:
     openapi = app.openapi()["paths"]
     served = {(method.upper(), path.removeprefix("/v1"))
-              for path, item in openapi.items() for method in item}
+              for path, item in openapi.items() for method in item if path != "/metrics"}
     assert served == {(m, p) for m, p, _, _ in ROUTES} | NOT_READS
 
 
