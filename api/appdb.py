@@ -191,6 +191,25 @@ class ShareLink(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class CustomMetric(Base):
+    """A tenant's saved metric: a formula over one data source's allow-listed columns."""
+
+    __tablename__ = "custom_metrics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(32))
+    formula: Mapped[str] = mapped_column(String(500))
+    unit: Mapped[str] = mapped_column(String(16))
+    event: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    filters: Mapped[list] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 _migrating = threading.Lock()  # one upgrade at a time in a process (tests build many apps)
 

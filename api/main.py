@@ -21,6 +21,7 @@ API_PREFIX = "/v1"
 
 def _routers() -> list[APIRouter]:
     from api.analytics import router as analytics
+    from api.custom_metrics import router as custom_metrics
     from api.dashboards import router as dashboards
     from api.ingest import router as ingest
     from api.pulse import router as modules
@@ -28,7 +29,7 @@ def _routers() -> list[APIRouter]:
     from api.wargaming import router as wargaming
 
     return [analytics.router, modules.router, social.router, wargaming.router, ingest.router,
-            dashboards.router, dashboards.shared_router]
+            dashboards.router, dashboards.shared_router, custom_metrics.router]
 
 
 def create_app(settings: Settings | None = None, context: ApiContext | None = None,

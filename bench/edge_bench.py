@@ -188,7 +188,8 @@ def main() -> None:
     redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
     redis.Redis.from_url(redis_url).flushdb()
     env = {**os.environ, "SIGHTLINE_HOME": str(args.home), "SIGHTLINE_REDIS_URL": redis_url,
-           "SIGHTLINE_API_RATE_LIMIT": "1000000000", "DAGSTER_HOME": str(args.home / "dg")}
+           "SIGHTLINE_API_RATE_LIMIT": "1000000000", "SIGHTLINE_API_AUTH_FAILURES": "1000000000",
+           "DAGSTER_HOME": str(args.home / "dg")}
     created = subprocess.run([sys.executable, "-m", "orchestration.cli", "keys", "create",
                               "--tenant", TENANT, "--scope", "read", "--scope", "ingest"],
                              env=env, cwd=ROOT, capture_output=True, text=True, check=True)

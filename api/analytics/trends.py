@@ -54,11 +54,17 @@ from warehouse.daily_actives import (
 DT64 = "DateTime64(3, 'UTC')"
 OTHER_LABEL = "Other"
 _BUCKET_SQL = {
-    "hour": "toUnixTimestamp(toStartOfHour(timestamp))",
-    "day": "toUnixTimestamp(toStartOfDay(timestamp))",
-    "week": "toUnixTimestamp(toDateTime(toMonday(timestamp), 'UTC'))",
-    "month": "toUnixTimestamp(toDateTime(toStartOfMonth(timestamp), 'UTC'))",
+    "hour": "toUnixTimestamp(toStartOfHour({t}))",
+    "day": "toUnixTimestamp(toStartOfDay({t}))",
+    "week": "toUnixTimestamp(toDateTime(toMonday({t}), 'UTC'))",
+    "month": "toUnixTimestamp(toDateTime(toStartOfMonth({t}), 'UTC'))",
 }
+
+
+def bucket_sql(interval: str, column: str = "timestamp") -> str:
+    """SQL of the unix start of `column`'s bucket (UTC; weeks start on Monday): the one
+    bucketing rule of trends and custom metrics, matching `bucket_starts`."""
+    return _BUCKET_SQL[interval].format(t=column)
 _AGGREGATES = {
     "sum": "sum({x})",
     "avg": "avg({x})",
@@ -101,7 +107,8 @@ def bucket_starts(date_from: date, date_to: date, interval: str) -> list[datetim
     return starts
 
 
-def _label(start: datetime, interval: str) -> str:
+def bucket_label(start: datetime, interval: str) -> str:
+    """How a bucket start is shown: an ISO date, or an ISO hour for hourly buckets."""
     return start.strftime("%Y-%m-%dT%H:00:00Z") if interval == "hour" else start.date().isoformat()
 
 
@@ -207,7 +214,7 @@ def _aggregated(scope: TenantScope, query: TrendsQuery, series: TrendSeries, per
         where += f" AND toDate(timestamp) IN {params.add(only_days, 'Array(Date)')}"
     select_key = f", {key} AS bk" if key else ""
     rows = scope.rows(
-        f"SELECT {_BUCKET_SQL[query.interval]} AS bucket{select_key}, {aggregate} AS value "
+        f"SELECT {bucket_sql(query.interval)} AS bucket{select_key}, {aggregate} AS value "
         f"FROM raw_events WHERE {where} GROUP BY bucket{', bk' if key else ''}",
         params.values)
     index = {int(s.timestamp()): i for i, s in enumerate(period.starts)}
@@ -327,7 +334,7 @@ def compute_trends(scope: TenantScope, query: TrendsQuery) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     formula_results: list[dict[str, Any]] = []
     for period in periods:
-        dates = [_label(s, query.interval) for s in period.starts]
+        dates = [bucket_label(s, query.interval) for s in period.starts]
         zeros = np.zeros(len(period.starts))
         per_series = [_bucketed(scope, query, s, period, breakdown) for s in query.series]
         keys = _keys(breakdown, per_series)

@@ -11,12 +11,16 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio
 from pydantic import ValidationError
 
 from api.context import ApiContext
-from api.dashboards.sources import SOURCES
+from api.custom_metrics.series import METRIC_RUNNERS, MetricSeriesQuery
+from api.custom_metrics.store import get_metric
+from api.dashboards.sources import PARAMS, SOURCES, MetricWidgetQuery
 from api.dashboards.spec import VARIABLE, DashboardFilters, DashboardSpec, resolve
 from api.errors import ApiProblem, invalid
+from api.runners import QueryRunner
 
 
 def _title(spec: DashboardSpec, title: str) -> str:
@@ -31,8 +35,11 @@ async def _widget(context: ApiContext, tenant_id: str, spec: DashboardSpec, inde
                            "position": widget.position.model_dump()}
     try:
         params = resolve(spec, index, today, filters)
-        runner = SOURCES[widget.source]
-        model = runner.params.model_validate(params)
+        model = PARAMS[widget.source].model_validate(params)
+        if isinstance(model, MetricWidgetQuery):
+            runner, model = await _metric_question(context, tenant_id, model)
+        else:
+            runner = SOURCES[widget.source]
         answer = await runner.run(context, tenant_id, model)
     except ValidationError as exc:
         problem = invalid(exc, f"widgets.{index}.params")
@@ -44,6 +51,16 @@ async def _widget(context: ApiContext, tenant_id: str, spec: DashboardSpec, inde
     out["meta"] = {"dataset_versions": answer.dataset_versions, "cached": answer.cached,
                    "computed_at": answer.computed_at, "etag": answer.etag}
     return out
+
+
+async def _metric_question(context: ApiContext, tenant_id: str, widget: MetricWidgetQuery
+                           ) -> tuple[QueryRunner, MetricSeriesQuery]:
+    """The runner and question of a custom-metric widget, from the metric saved now."""
+    metric = await anyio.to_thread.run_sync(get_metric, context.db, tenant_id, widget.metric_id)
+    question = MetricSeriesQuery.model_validate({
+        **{k: metric[k] for k in ("source", "formula", "unit", "event", "filters")},
+        **widget.model_dump(mode="json", exclude={"metric_id"})})
+    return METRIC_RUNNERS[question.source], question
 
 
 async def dashboard_data(context: ApiContext, tenant_id: str, spec: DashboardSpec,

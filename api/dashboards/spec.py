@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from api.analytics.schemas import PropertyFilter
-from api.dashboards.sources import SOURCES, accepts
+from api.dashboards.sources import PARAMS, accepts
 from api.envelopes import Day
 from api.errors import ApiProblem, invalid
 
@@ -35,7 +35,7 @@ WidgetKind = Literal["line", "bar", "area", "pie", "table", "kpi", "heatmap", "s
                      "gauge", "funnel", "waterfall", "retention_grid"]
 SourceName = Literal["trends", "funnels", "retention", "funnel_mart", "cohorts", "mentions",
                      "sentiment", "share_of_voice", "influencers", "pulse_insights",
-                     "wargame_results"]
+                     "wargame_results", "metric"]
 Visibility = Literal["private", "tenant", "template"]
 Role = Literal["editor", "viewer"]
 GRID_COLUMNS = 12
@@ -163,6 +163,6 @@ def check(spec: DashboardSpec, today: date) -> None:
     """Raise ApiProblem 422 unless every widget's parameters are valid for its source."""
     for index, widget in enumerate(spec.widgets):
         try:
-            SOURCES[widget.source].params.model_validate(resolve(spec, index, today))
+            PARAMS[widget.source].model_validate(resolve(spec, index, today))
         except ValidationError as exc:
             raise invalid(exc, f"widgets.{index}.params") from None

@@ -31,6 +31,9 @@ ROUTES: list[tuple[str, str, str | dict]] = [
     ("POST", "/social/monitors", "MonitorIn"),
     ("POST", "/wargaming/simulate", SCENARIO),
     ("POST", "/dashboards", "DashboardCreate"),
+    ("POST", "/metrics", "MetricDefinition"),
+    ("POST", "/metrics/preview", {"formula": "SUM(revenue) / COUNT(DISTINCT person_id)",
+                                  "date_from": "2026-04-06", "date_to": "2026-04-12"}),
     ("POST", "/dashboards", {"name": "d", "filters": {"last_days": 7}, "widgets": [
         {"id": "w", "title": "t", "kind": "line", "source": "trends",
          "params": {"series": [{"event": "signup"}]}, "position": {"x": 0, "w": 6}}]}),

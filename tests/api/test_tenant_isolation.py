@@ -100,8 +100,10 @@ def objects(clients) -> dict[str, object]:
         "widgets": [{"id": "w", "title": f"{MARK} widget", "kind": "line", "source": "trends",
                      "params": _trend()}]})
     assert dashboard.status_code == 201, dashboard.text
+    metric = a.post("/metrics", json={"name": f"{MARK} metric", "formula": "COUNT()"})
+    assert metric.status_code == 201, metric.text
     return {"monitor": monitor.json()["data"]["id"], "run": run.json()["data"]["id"],
-            "dashboard": dashboard.json()["data"]["id"]}
+            "dashboard": dashboard.json()["data"]["id"], "metric": metric.json()["data"]["id"]}
 
 
 def _trend():
@@ -114,6 +116,7 @@ COUNTS = {
     "/analytics/trends": lambda d: sum(sum(r["data"]) for r in d["results"]),
     "/analytics/funnels": lambda d: sum(g["steps"][0]["persons"] for g in d["results"]),
     "/analytics/retention": lambda d: sum(c["cohort_size"] for c in d["cohorts"]),
+    "/metrics/preview": lambda d: sum(p["value"] for p in d["series"]),
 }
 # A's post text and handle: never part of a request.
 POST_MARK = f"{MARK} is great"
@@ -152,6 +155,10 @@ ROUTES: list[tuple[str, str, dict, bool]] = [
     ("GET", "/dashboards/{dashboard_id}/data", {}, True),
     ("GET", "/dashboards/{dashboard_id}/versions", {}, True),
     ("GET", "/dashboards/{dashboard_id}/share", {}, False),
+    ("GET", "/metrics", {}, True),
+    ("GET", "/metrics/{metric_id}", {}, True),
+    ("POST", "/metrics/preview", {"json": {"formula": "COUNT()", "event": f"{MARK}_event",
+                                           **RANGE}}, True),
 ]
 # Routes that write or act rather than read tenant data; their tenant handling is
 # tested in their own modules (the tenant of a landed file, a monitor update, ...).
@@ -165,7 +172,8 @@ NOT_READS = {("POST", "/events"), ("POST", "/webhooks/{connector}"),
              ("POST", "/dashboards/{dashboard_id}/versions/{version}/restore"),
              ("POST", "/dashboards/{dashboard_id}/share"),
              ("DELETE", "/dashboards/{dashboard_id}/share/{link_id}"),
-             ("GET", "/shared/{token}")}  # no key: tests/api/test_dashboards.py
+             ("GET", "/shared/{token}"), ("POST", "/metrics"), ("PUT", "/metrics/{metric_id}"),
+             ("DELETE", "/metrics/{metric_id}")}  # no key: tests/api/test_dashboards.py
 
 
 def test_the_route_table_covers_every_route(app) -> None:
@@ -181,7 +189,8 @@ def test_tenant_b_never_sees_tenant_a(clients, objects, method, path, kwargs,
                                       a_sees_it) -> None:
     a, b = clients
     url = path.format(funnel_id="visit_to_purchase", monitor_id=objects["monitor"],
-                      run_id=objects["run"], dashboard_id=objects["dashboard"])
+                      run_id=objects["run"], dashboard_id=objects["dashboard"],
+                      metric_id=objects["metric"])
     answer_a = a.request(method, url, **kwargs)
     answer_b = b.request(method, url, **kwargs)
     assert answer_a.status_code < 300, answer_a.text
@@ -191,7 +200,8 @@ def test_tenant_b_never_sees_tenant_a(clients, objects, method, path, kwargs,
         return
     mark = POST_MARK if path == "/social/analyze" else MARK
     assert mark not in answer_b.text
-    if any(name in path for name in ("{monitor_id}", "{run_id}", "{dashboard_id}")):
+    if any(name in path for name in ("{monitor_id}", "{run_id}", "{dashboard_id}",
+                                     "{metric_id}")):
         assert answer_b.status_code == 404
     else:
         assert answer_b.status_code < 300, answer_b.text
