@@ -14,6 +14,7 @@ from api.answers import envelope
 from api.authorize import admit, identify_link
 from api.dashboards import sharing, store
 from api.dashboards.data import dashboard_data
+from api.dashboards.exporting import MEDIA_TYPES, ExportFormat, export_dashboard
 from api.dashboards.spec import (
     DashboardFilters,
     DashboardSpec,
@@ -282,3 +283,24 @@ async def open_shared(
     return await _data_answer(context, shared.tenant_id, shared.dashboard_id, shared.version,
                               shared.spec,
                               _override(shared.spec, date_from, date_to, last_days))
+
+
+@router.get("/{dashboard_id}/export", summary="The dashboard as PDF, XLSX, PPTX or CSV",
+            response_class=Response, responses={200: {"content": {
+                media: {} for media in MEDIA_TYPES.values()}}})
+async def export(
+    dashboard_id: DashboardId, request: Request, context: Context, principal: Reader,
+    format: Annotated[ExportFormat, Query(description="pdf, xlsx, pptx or csv")] = "pdf",
+    date_from: Annotated[Day | None, Query(description="Overrides the dashboard's range")] = None,
+    date_to: Annotated[Day | None, Query()] = None,
+    last_days: Annotated[int | None, Query(ge=1, le=3_660)] = None,
+) -> Response:
+    view = await _in_thread(store.get, context.db, _caller(principal), dashboard_id)
+    made = await export_dashboard(context, principal.tenant_id, view.id, view.version,
+                                  view.spec, format,
+                                  _override(view.spec, date_from, date_to, last_days))
+    headers = {"ETag": made.etag, "Cache-Control": "private, no-cache",
+               "Content-Disposition": f'attachment; filename="{made.filename}"'}
+    if request.headers.get("if-none-match") == made.etag:
+        return Response(status_code=304, headers=headers)
+    return Response(made.content, media_type=made.media_type, headers=headers)

@@ -155,6 +155,7 @@ ROUTES: list[tuple[str, str, dict, bool]] = [
     ("GET", "/dashboards/{dashboard_id}/data", {}, True),
     ("GET", "/dashboards/{dashboard_id}/versions", {}, True),
     ("GET", "/dashboards/{dashboard_id}/share", {}, False),
+    ("GET", "/dashboards/{dashboard_id}/export", {"params": {"format": "csv"}}, True),
     ("GET", "/metrics", {}, True),
     ("GET", "/metrics/{metric_id}", {}, True),
     ("POST", "/metrics/preview", {"json": {"formula": "COUNT()", "event": f"{MARK}_event",

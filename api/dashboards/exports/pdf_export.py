@@ -1,0 +1,60 @@
+"""PDF export: HTML (a Jinja template, autoescaped) with each widget's chart as SVG
+(vl-convert renders the widget's Vega-Lite spec, no browser) and its table, laid out by
+WeasyPrint; the provenance is the footer of every page (a running element, so it is
+escaped HTML like the rest)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+import vl_convert
+import weasyprint
+from jinja2 import Environment, select_autoescape
+from markupsafe import Markup
+
+from api.dashboards.exports.document import ExportDocument, format_number
+
+MAX_TABLE_ROWS = 40
+TEMPLATE = Path(__file__).with_name("pdf_template.html")
+
+
+@cache
+def _template():
+    environment = Environment(autoescape=select_autoescape(default=True))
+    return environment.from_string(TEMPLATE.read_text())
+
+
+def render_html(document: ExportDocument) -> str:
+    """The export's HTML (charts inline as SVG)."""
+    svgs = [Markup(vl_convert.vegalite_to_svg(w.chart)) if w.chart else None
+            for w in document.widgets]
+    return _template().render(doc=document, svgs=svgs, fmt=format_number,
+                              max_rows=MAX_TABLE_ROWS)
+
+
+_REPRODUCIBLE = threading.Lock()
+
+
+def render_pdf(document: ExportDocument) -> bytes:
+    """The dashboard as a PDF; the same document gives the same bytes.
+
+    WeasyPrint subsets fonts with fontTools, which stamps each subset with the current
+    time unless SOURCE_DATE_EPOCH is set (the reproducible-builds convention): it is set
+    to the data's as-of time for the render, one render at a time."""
+    html = weasyprint.HTML(string=render_html(document))
+    as_of = datetime.fromisoformat(document.data_as_of.replace("Z", "+00:00"))
+    with _REPRODUCIBLE:
+        previous = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(as_of.timestamp()))
+        try:
+            return html.write_pdf(pdf_identifier=document.data_as_of.encode(),
+                                  custom_metadata=False)
+        finally:
+            if previous is None:
+                os.environ.pop("SOURCE_DATE_EPOCH", None)
+            else:
+                os.environ["SOURCE_DATE_EPOCH"] = previous
