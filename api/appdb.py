@@ -210,6 +210,51 @@ class CustomMetric(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class ReportSchedule(Base):
+    """A dashboard's export delivered on a local-time cadence (api/reports/)."""
+
+    __tablename__ = "report_schedules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    dashboard_id: Mapped[int] = mapped_column(ForeignKey("dashboards.id"), index=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    owner_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"))
+    cadence: Mapped[str] = mapped_column(String(16))
+    at_time: Mapped[str] = mapped_column(String(5))  # HH:MM, local
+    timezone: Mapped[str] = mapped_column(String(64))
+    weekday: Mapped[int] = mapped_column(Integer, default=0)
+    day_of_month: Mapped[int] = mapped_column(Integer, default=1)
+    format: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(500))
+    next_run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_versions: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReportDelivery(Base):
+    """One firing of a schedule: delivered, skipped (no change), denied or failed."""
+
+    __tablename__ = "report_deliveries"
+    __table_args__ = (UniqueConstraint("schedule_id", "scheduled_for"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(Integer, index=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    dashboard_id: Mapped[int] = mapped_column(Integer)
+    scheduled_for: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(500))
+    format: Mapped[str] = mapped_column(String(8))
+    bytes: Mapped[int] = mapped_column(Integer, default=0)
+    etag: Mapped[str] = mapped_column(String(80), default="")
+    dataset_versions: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 _migrating = threading.Lock()  # one upgrade at a time in a process (tests build many apps)
 

@@ -25,11 +25,13 @@ def _routers() -> list[APIRouter]:
     from api.dashboards import router as dashboards
     from api.ingest import router as ingest
     from api.pulse import router as modules
+    from api.reports import router as reports
     from api.social import router as social
     from api.wargaming import router as wargaming
 
     return [analytics.router, modules.router, social.router, wargaming.router, ingest.router,
-            dashboards.router, dashboards.shared_router, custom_metrics.router]
+            dashboards.router, dashboards.shared_router, custom_metrics.router,
+            reports.schedules_router, reports.router]
 
 
 def create_app(settings: Settings | None = None, context: ApiContext | None = None,

@@ -23,6 +23,7 @@ from orchestration.jobs import (
     landing_load_job,
     scenario_library_job,
 )
+from orchestration.report_runs import deliver_report_job, report_schedules_sensor
 from orchestration.resources import (
     DbtResource,
     DemoResource,
@@ -43,9 +44,9 @@ defs = dg.Definitions(
             *publish_assets, *simulate_assets],
     asset_checks=[*raw_checks, daily_actives_rollup_check],
     jobs=[daily_ingest_job, daily_pipeline_job, landing_intake_job, landing_load_job,
-          scenario_library_job],
+          scenario_library_job, deliver_report_job],
     schedules=[daily_pipeline_schedule],
-    sensors=[landing_files_sensor, dead_runs_sensor],
+    sensors=[landing_files_sensor, dead_runs_sensor, report_schedules_sensor],
     resources={
         "warehouse": WarehouseResource(),
         "landing": LandingZoneResource(),

@@ -58,6 +58,17 @@ class ApiSettings:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    """Where scheduled reports go (DESIGN §12)."""
+
+    smtp_url: str | None = None  # smtp://[user:password@]host:port; unset: no email reports
+    sender: str = "Sightline <reports@sightline.invalid>"
+    outbox_dir: Path | None = None  # default: $SIGHTLINE_HOME/outbox
+    webhook_secret: str | None = None  # signs report webhooks (X-Sightline-Signature)
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything Sightline reads from the environment, resolved to concrete values."""
 
@@ -75,6 +86,7 @@ class Settings:
     demo_tenants: tuple[str, ...] = ("acme", "globex")
     connectors: ConnectorSettings = field(default_factory=ConnectorSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
+    reports: ReportSettings = field(default_factory=ReportSettings)
 
     @property
     def embedded(self) -> bool:
@@ -180,6 +192,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         connectors=_connector_settings(env),
         api=_api_settings(env),
+        reports=ReportSettings(
+            smtp_url=env.get("SIGHTLINE_SMTP_URL") or None,
+            sender=env.get("SIGHTLINE_REPORTS_FROM") or ReportSettings.sender,
+            outbox_dir=Path(env.get("SIGHTLINE_REPORTS_OUTBOX") or home / "outbox"),
+            webhook_secret=env.get("SIGHTLINE_REPORTS_WEBHOOK_SECRET") or None,
+        ),
     )
 
 
@@ -223,5 +241,9 @@ ENV_VARS: frozenset[str] = frozenset(
         "SIGHTLINE_API_STORE_WAIT",
         "SIGHTLINE_API_STORE_IDLE",
         "SIGHTLINE_API_VERSION_TTL",
+        "SIGHTLINE_SMTP_URL",
+        "SIGHTLINE_REPORTS_FROM",
+        "SIGHTLINE_REPORTS_OUTBOX",
+        "SIGHTLINE_REPORTS_WEBHOOK_SECRET",
     }
 )

@@ -69,9 +69,12 @@ def _slug(name: str) -> str:
 
 async def export_dashboard(context: ApiContext, tenant_id: str, dashboard_id: int,
                            version: int, spec: DashboardSpec, fmt: ExportFormat,
-                           filters: DashboardFilters | None = None) -> Export:
-    """Render dashboard `dashboard_id` (its `spec` at `version`) as `fmt`."""
-    widgets = await dashboard_data(context, tenant_id, spec, filters)
+                           filters: DashboardFilters | None = None,
+                           widgets: list[dict] | None = None) -> Export:
+    """Render dashboard `dashboard_id` (its `spec` at `version`) as `fmt`; `widgets` is
+    its data when the caller has it already."""
+    if widgets is None:
+        widgets = await dashboard_data(context, tenant_id, spec, filters)
     answer = {"id": dashboard_id, "name": spec.name, "version": version, "widgets": widgets}
     versions: dict[str, int] = {}
     for widget in widgets:

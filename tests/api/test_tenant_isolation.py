@@ -156,6 +156,8 @@ ROUTES: list[tuple[str, str, dict, bool]] = [
     ("GET", "/dashboards/{dashboard_id}/versions", {}, True),
     ("GET", "/dashboards/{dashboard_id}/share", {}, False),
     ("GET", "/dashboards/{dashboard_id}/export", {"params": {"format": "csv"}}, True),
+    ("GET", "/dashboards/{dashboard_id}/schedules", {}, False),
+    ("GET", "/reports/deliveries", {}, False),
     ("GET", "/metrics", {}, True),
     ("GET", "/metrics/{metric_id}", {}, True),
     ("POST", "/metrics/preview", {"json": {"formula": "COUNT()", "event": f"{MARK}_event",
@@ -173,8 +175,10 @@ NOT_READS = {("POST", "/events"), ("POST", "/webhooks/{connector}"),
              ("POST", "/dashboards/{dashboard_id}/versions/{version}/restore"),
              ("POST", "/dashboards/{dashboard_id}/share"),
              ("DELETE", "/dashboards/{dashboard_id}/share/{link_id}"),
-             ("GET", "/shared/{token}"), ("POST", "/metrics"), ("PUT", "/metrics/{metric_id}"),
-             ("DELETE", "/metrics/{metric_id}")}  # no key: tests/api/test_dashboards.py
+             ("GET", "/shared/{token}"),  # no key: tested in tests/api/test_dashboards.py
+             ("POST", "/metrics"), ("PUT", "/metrics/{metric_id}"),
+             ("DELETE", "/metrics/{metric_id}"), ("POST", "/dashboards/{dashboard_id}/schedules"),
+             ("DELETE", "/dashboards/{dashboard_id}/schedules/{schedule_id}")}
 
 
 def test_the_route_table_covers_every_route(app) -> None:
