@@ -54,6 +54,14 @@ def social_rules() -> SocialRules:
     )
 
 
+def reach_sql(prefix: str = "") -> str:
+    """The reach expression (ClickHouse): the first of `vars.reach_columns` that is
+    positive, else the last — the same CASE the dbt `reach` macro renders."""
+    columns = [f"{prefix}{c}" for c in project_vars()["reach_columns"]]
+    cases = " ".join(f"WHEN {c} > 0 THEN {c}" for c in columns[:-1])
+    return f"CASE {cases} ELSE {columns[-1]} END"
+
+
 def engagement_sql(platform: str, likes: str, reposts: str, replies: str) -> str:
     """The engagement expression over these columns (ClickHouse), from the weights: the
     same CASE the dbt `engagement` macro renders for DuckDB."""

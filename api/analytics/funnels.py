@@ -20,7 +20,7 @@ from api.analytics.schemas import FunnelQuery
 from api.runners import QueryRunner
 from api.store import TenantScope
 from warehouse.semantics.funnels import (
-    FunnelExclusion,
+    FunnelDefinition,
     FunnelResult,
     FunnelSpec,
     TiedEventsError,
@@ -35,11 +35,8 @@ _OTHER_KEY = "\x00other"
 
 def funnel_spec(query: FunnelQuery) -> FunnelSpec:
     """The engine's spec for an ad-hoc funnel."""
-    return FunnelSpec(
-        funnel_id="adhoc", steps=query.steps, window=query.window,
-        window_unit=query.window_unit, order=query.order,
-        exclusions=[FunnelExclusion(event=e.event, from_step=e.from_step, to_step=e.to_step)
-                    for e in query.exclusions])
+    return FunnelSpec(funnel_id="adhoc",
+                      **query.model_dump(include=set(FunnelDefinition.model_fields)))
 
 
 def _steps(result: FunnelResult) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from pydantic import (
 
 from api.analytics.formulas import FormulaError, parse_formula
 from api.envelopes import FIRST_DAY, DateRange, Day, check_date_range
-from warehouse.semantics.funnels import FunnelExclusion, check_exclusions
+from warehouse.semantics.funnels import UNIT_SECONDS, FunnelDefinition, FunnelExclusion
 
 EventName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 PropertyName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -288,12 +288,10 @@ class FunnelExclusionIn(FunnelExclusion):
     to_step: int = Field(ge=1, le=19)
 
 
-_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86_400, "week": 7 * 86_400,
-                 "month": 30 * 86_400}
-
-
-class FunnelQuery(BaseModel):
-    """An ad-hoc funnel (DESIGN §6): entry with step 0 inside the date range."""
+class FunnelQuery(FunnelDefinition):
+    """An ad-hoc funnel (DESIGN §6): entry with step 0 inside the date range. The engine's
+    funnel definition (its validators included), with the API's bounds and the range,
+    filters and breakdown of the question."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "steps": ["visit", "signup", "activate", "purchase"], "window": 7,
@@ -322,17 +320,8 @@ class FunnelQuery(BaseModel):
     def _window_at_most_a_year(cls, value: int, info: ValidationInfo) -> int:
         unit = info.data.get("window_unit")
         # Integer arithmetic: a window of 10**400 seconds must not overflow a float.
-        if unit is not None and value * _UNIT_SECONDS[unit] > MAX_WINDOW_DAYS * 86_400:
+        if unit is not None and value * UNIT_SECONDS[unit] > MAX_WINDOW_DAYS * 86_400:
             raise ValueError(f"the conversion window is at most {MAX_WINDOW_DAYS} days")
-        return value
-
-    @field_validator("exclusions")
-    @classmethod
-    def _inside(cls, value: list[FunnelExclusionIn],
-                info: ValidationInfo) -> list[FunnelExclusionIn]:
-        steps = info.data.get("steps")
-        if steps is not None:
-            check_exclusions(steps, value)
         return value
 
     _check_to = field_validator("date_to")(check_date_range)

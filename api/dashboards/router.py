@@ -96,6 +96,34 @@ class ForkRequest(BaseModel):
     follow: bool = True
 
 
+class RangeQuery(BaseModel):
+    """A date range for one request, over the dashboard's own (query parameters)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date_from: Day | None = Field(None, description="Overrides the dashboard's range")
+    date_to: Day | None = None
+    last_days: int | None = Field(None, ge=1, le=3_660)
+
+
+class ExportQuery(RangeQuery):
+    """An export's format and date range."""
+
+    format: ExportFormat = Field("pdf", description="pdf, xlsx, pptx or csv")
+
+
+def _override(spec: DashboardSpec, span: RangeQuery) -> DashboardFilters | None:
+    """The request's date range over the dashboard's filters (None: the dashboard's)."""
+    if not (span.date_from or span.date_to or span.last_days):
+        return None
+    try:
+        return DashboardFilters.model_validate({
+            **span.model_dump(include=set(RangeQuery.model_fields)),
+            "properties": spec.filters.properties})
+    except ValidationError as exc:
+        raise invalid(exc) from None
+
+
 def _caller(principal: Principal) -> store.Caller:
     return store.Caller(principal.tenant_id, principal.actor, principal.allows("admin"))
 
@@ -167,22 +195,11 @@ async def delete_dashboard(dashboard_id: DashboardId, context: Context,
 @router.get("/{dashboard_id}/data", summary="Every widget's data, each with its own meta")
 async def get_dashboard_data(
     dashboard_id: DashboardId, context: Context, principal: Reader,
-    date_from: Annotated[Day | None, Query(description="Overrides the dashboard's range")] = None,
-    date_to: Annotated[Day | None, Query()] = None,
-    last_days: Annotated[int | None, Query(ge=1, le=3_660)] = None,
+    span: Annotated[RangeQuery, Query()],
 ) -> Response:
     view = await _in_thread(store.get, context.db, _caller(principal), dashboard_id)
     return await _data_answer(context, principal.tenant_id, view.id, view.version, view.spec,
-                              _override(view.spec, date_from, date_to, last_days))
-
-
-def _override(spec: DashboardSpec, date_from, date_to, last_days) -> DashboardFilters | None:
-    """The request's date range over the dashboard's filters (None: the dashboard's)."""
-    if not (date_from or date_to or last_days):
-        return None
-    return DashboardFilters.model_validate({
-        "date_from": date_from, "date_to": date_to, "last_days": last_days,
-        "properties": spec.filters.properties})
+                              _override(view.spec, span))
 
 
 async def _data_answer(context, tenant_id: str, dashboard_id: int, version: int,
@@ -272,9 +289,7 @@ async def revoke_share_link(dashboard_id: DashboardId,
 @shared_router.get("/{token}", summary="A shared dashboard with its data (no API key)")
 async def open_shared(
     token: Annotated[str, Path(max_length=100)], request: Request, context: Context,
-    date_from: Annotated[Day | None, Query(description="Overrides the dashboard's range")] = None,
-    date_to: Annotated[Day | None, Query()] = None,
-    last_days: Annotated[int | None, Query(ge=1, le=3_660)] = None,
+    span: Annotated[RangeQuery, Query()],
 ) -> Response:
     client = request.client.host if request.client else "unknown"
     shared = await identify_link(context, client,
@@ -282,7 +297,7 @@ async def open_shared(
     await admit(context, Principal(0, "share", shared.tenant_id, frozenset({"read"})))
     return await _data_answer(context, shared.tenant_id, shared.dashboard_id, shared.version,
                               shared.spec,
-                              _override(shared.spec, date_from, date_to, last_days))
+                              _override(shared.spec, span))
 
 
 @router.get("/{dashboard_id}/export", summary="The dashboard as PDF, XLSX, PPTX or CSV",
@@ -290,15 +305,12 @@ async def open_shared(
                 media: {} for media in MEDIA_TYPES.values()}}})
 async def export(
     dashboard_id: DashboardId, request: Request, context: Context, principal: Reader,
-    format: Annotated[ExportFormat, Query(description="pdf, xlsx, pptx or csv")] = "pdf",
-    date_from: Annotated[Day | None, Query(description="Overrides the dashboard's range")] = None,
-    date_to: Annotated[Day | None, Query()] = None,
-    last_days: Annotated[int | None, Query(ge=1, le=3_660)] = None,
+    span: Annotated[ExportQuery, Query()],
 ) -> Response:
     view = await _in_thread(store.get, context.db, _caller(principal), dashboard_id)
     made = await export_dashboard(context, principal.tenant_id, view.id, view.version,
-                                  view.spec, format,
-                                  _override(view.spec, date_from, date_to, last_days))
+                                  view.spec, span.format,
+                                  _override(view.spec, span))
     headers = {"ETag": made.etag, "Cache-Control": "private, no-cache",
                "Content-Disposition": f'attachment; filename="{made.filename}"'}
     if request.headers.get("if-none-match") == made.etag:

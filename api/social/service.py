@@ -33,7 +33,7 @@ from api.social.schemas import (
     parse_mention_cursor,
 )
 from api.store import TenantScope
-from warehouse.dbt_vars import engagement_sql, social_rules
+from warehouse.dbt_vars import engagement_sql, reach_sql, social_rules
 
 # DESIGN §7's rules come from the dbt project's vars, the ones the marts are built with
 # (warehouse/dbt_vars.py): engagement weights, half-window thresholds, evidence posts,
@@ -41,7 +41,7 @@ from warehouse.dbt_vars import engagement_sql, social_rules
 RULES = social_rules()
 ENGAGEMENT_SQL = engagement_sql("m.platform", "m.likes", "m.reposts", "m.replies")
 # Reach as in dbt's stg_social__mentions.
-REACH_SQL = "if(m.impressions > 0, m.impressions, m.author_followers)"
+REACH_SQL = reach_sql("m.")
 TREND_THRESHOLD = RULES.trend_threshold
 CRISIS_CHANGE = RULES.crisis_change
 WARNING_CHANGE = RULES.warning_change

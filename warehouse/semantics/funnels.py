@@ -79,7 +79,7 @@ WindowUnit = Literal["second", "minute", "hour", "day", "week", "month"]
 FunnelOrder = Literal["ordered", "strict", "unordered"]
 
 # A "month" window is 30 days, as in PostHog's conversion-window presets.
-_UNIT_SECONDS: dict[str, int] = {
+UNIT_SECONDS: dict[str, int] = {
     "second": 1,
     "minute": 60,
     "hour": 3_600,
@@ -136,15 +136,15 @@ def check_exclusions(steps: Sequence[str], exclusions: Sequence[FunnelExclusion]
                              f"from_step {exclusion.from_step} and to_step {exclusion.to_step}")
 
 
-class FunnelSpec(BaseModel):
-    """A funnel definition: steps (event names), conversion window, order, exclusions."""
+class FunnelDefinition(BaseModel):
+    """What a funnel is — steps (event names), conversion window, order, exclusions — as
+    the engine reads it. The funnel mart's specs and the API's ad-hoc query extend it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    funnel_id: str = Field(min_length=1)
     steps: list[str] = Field(min_length=2, max_length=20)
+    window_unit: WindowUnit = "day"  # before `window`: validators of the window read it
     window: int = Field(default=14, gt=0)
-    window_unit: WindowUnit = "day"
     order: FunnelOrder = "ordered"
     exclusions: list[FunnelExclusion] = Field(default_factory=list)
 
@@ -165,25 +165,17 @@ class FunnelSpec(BaseModel):
         if steps is not None:
             check_exclusions(steps, exclusions)
         return exclusions
-        for index, exclusion in enumerate(exclusions):
-            if exclusion.to_step >= len(steps):
-                raise ValueError(
-                    f"exclusions[{index}].to_step ({exclusion.to_step}) must be less than "
-                    f"the number of steps ({len(steps)})"
-                )
-            # As PostHog: an exclusion that is itself a step of its range would bar every
-            # attempt that makes progress.
-            covered = steps[exclusion.from_step:exclusion.to_step + 1]
-            if exclusion.event in covered:
-                raise ValueError(
-                    f"exclusions[{index}].event {exclusion.event!r} is a step between "
-                    f"from_step {exclusion.from_step} and to_step {exclusion.to_step}")
-        return exclusions
 
     @property
     def window_seconds(self) -> int:
         """The conversion window in seconds (a month counts 30 days)."""
-        return self.window * _UNIT_SECONDS[self.window_unit]
+        return self.window * UNIT_SECONDS[self.window_unit]
+
+
+class FunnelSpec(FunnelDefinition):
+    """A named funnel (the funnel mart's `vars.funnels`)."""
+
+    funnel_id: str = Field(min_length=1)
 
 
 @dataclass(frozen=True)

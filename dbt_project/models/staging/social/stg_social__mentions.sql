@@ -19,7 +19,7 @@ select
     reposts,
     replies,
     impressions,
-    case when impressions > 0 then impressions else author_followers end as reach,
+    {{ reach() }} as reach,
     {{ engagement('platform', 'likes', 'reposts', 'replies') }} as engagement,
     matched_brands,
     source
