@@ -8,10 +8,13 @@ the size limit) gets its own `error` (a problem document) and the others still a
 from __future__ import annotations
 
 import asyncio
+import logging
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import anyio
+from clickhouse_connect.driver.exceptions import ClickHouseError
 from pydantic import ValidationError
 
 from api.context import ApiContext
@@ -19,8 +22,10 @@ from api.custom_metrics.series import METRIC_RUNNERS, MetricSeriesQuery
 from api.custom_metrics.store import get_metric
 from api.dashboards.sources import PARAMS, SOURCES, MetricWidgetQuery
 from api.dashboards.spec import VARIABLE, DashboardFilters, DashboardSpec, resolve
-from api.errors import ApiProblem, invalid
+from api.errors import LIMIT_CODES, ApiProblem, invalid
 from api.runners import QueryRunner
+
+log = logging.getLogger(__name__)
 
 
 def _title(spec: DashboardSpec, title: str) -> str:
@@ -46,6 +51,14 @@ async def _widget(context: ApiContext, tenant_id: str, spec: DashboardSpec, inde
         return {**out, "error": {"status": 422, "detail": problem.detail, **problem.extra}}
     except ApiProblem as exc:
         return {**out, "error": {"status": exc.status, "detail": exc.detail, **exc.extra}}
+    except ClickHouseError as exc:  # one widget's failed query must not fail the others
+        reference = uuid.uuid4().hex[:12]
+        log.exception("widget %s query failed (reference %s)", widget.id, reference)
+        limited = any(code in str(exc) for code in LIMIT_CODES)
+        detail = ("the query exceeds the per-query limits (time or rows read); narrow the "
+                  "date range or add filters" if limited else
+                  f"the query failed; reference {reference} is in the server log")
+        return {**out, "error": {"status": 400 if limited else 500, "detail": detail}}
     out["params"] = model.model_dump(mode="json")
     out["data"] = answer.data
     out["meta"] = {"dataset_versions": answer.dataset_versions, "cached": answer.cached,

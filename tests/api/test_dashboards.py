@@ -212,3 +212,17 @@ def test_a_share_link_opens_one_dashboard_read_only_until_revoked_or_expired(
         assert anonymous.get(f"/shared/{second['token']}").status_code == 200
         alice.delete(f"/dashboards/{dashboard['id']}")
         assert anonymous.get(f"/shared/{second['token']}").status_code == 404  # deleted
+
+
+@pytest.mark.parametrize("params", [
+    {"date_from": "2026-04-12", "date_to": "2026-04-01"},
+    {"last_days": 7, "date_from": "2026-04-01"},
+])
+def test_a_bad_range_on_the_data_and_export_routes_is_422(users, params) -> None:
+    """Once a 500: the override range was validated inside the route (schemathesis)."""
+    alice = users["alice"]
+    dashboard = _create(alice, {"name": "ranges", "widgets": [SIGNUPS], "filters": RANGE})
+    for suffix in ("data", "export"):
+        answer = alice.get(f"/dashboards/{dashboard['id']}/{suffix}", params=params)
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["errors"][0]["field"]
