@@ -1,0 +1,1 @@
+"""Insight detectors: small pure functions over numbers the query runners returned."""
