@@ -13,7 +13,9 @@ event is mapped to its period index with `indexOf(starts, period_start(timestamp
 - column j ≥ 1 = cohort members with the returning event in period k + j; cumulative:
   in period k + j or any later period of the table. Cells past the last period are 0.
 
-Persons are matched by `cityHash64(person_id)` (see api/analytics/trends.py).
+Persons are matched by `cityHash64(person_id)` (see api/analytics/trends.py). One scan of
+the events, grouped by person, gives each person's cohort periods and returning periods;
+the cells are counted from those (session 8: 1.7 s → see docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -74,36 +76,36 @@ def compute_retention(scope: TenantScope, query: RetentionQuery) -> dict[str, An
     begin_p, end_p = params.add(begin, DT64), params.add(end, DT64)
     filters = filters_sql(query.filters, params)
     target = event_sql(query.target_event, params)
+    returning = event_sql(query.returning_event, params)
+    period = _period_sql(query, "timestamp")
+    in_table = f"timestamp >= {begin_p} AND timestamp < {end_p}"
     if query.retention_type == "recurring":
-        members = (
-            f"SELECT DISTINCT cityHash64(person_id) AS p, "
-            f"toInt64(indexOf({starts_p}, {_period_sql(query, 'timestamp')})) - 1 AS k "
-            f"FROM raw_events WHERE tenant_id = {{tenant_id:String}} AND {target} "
-            f"AND timestamp >= {begin_p} AND timestamp < {end_p} AND {filters}")
+        wanted = f"({target} OR {returning}) AND {in_table}"
+        cohorts = f"groupUniqArrayIf(k, {target})"
     else:
-        # the first-ever target event: no lower time bound
-        members = (
-            f"SELECT p, toInt64(indexOf({starts_p}, {_period_sql(query, 'first')})) - 1 AS k "
-            f"FROM (SELECT cityHash64(person_id) AS p, min(timestamp) AS first "
-            f"FROM raw_events WHERE tenant_id = {{tenant_id:String}} AND {target} "
-            f"AND timestamp < {end_p} AND {filters} GROUP BY p) WHERE k >= 0")
-    returns = (
-        f"SELECT DISTINCT cityHash64(person_id) AS p, "
-        f"toInt64(indexOf({starts_p}, {_period_sql(query, 'timestamp')})) - 1 AS k "
-        f"FROM raw_events WHERE tenant_id = {{tenant_id:String}} "
-        f"AND {event_sql(query.returning_event, params)} "
-        f"AND timestamp >= {begin_p} AND timestamp < {end_p} AND {filters}")
-    joined = "members AS m INNER JOIN returns AS r ON m.p = r.p WHERE r.k > m.k"
+        # the first-ever target event: target events have no lower time bound
+        wanted = f"(({target} AND timestamp < {end_p}) OR ({returning} AND {in_table}))"
+        first_event = _period_sql(query, f"minIf(timestamp, {target})")
+        first = f"toInt64(indexOf({starts_p}, {first_event})) - 1"
+        cohorts = f"if({first} >= 0, [{first}], [])"
+    # One scan, grouped by person: the periods of their cohort events and of their
+    # returning events; then one tuple (kind, cohort, offset) per cell a person counts in.
+    per_person = (
+        f"SELECT {cohorts} AS cohorts, "
+        f"groupUniqArrayIf(k, {returning} AND {in_table}) AS returns FROM ("
+        f"SELECT person_id, timestamp, event, toInt64(indexOf({starts_p}, {period})) - 1 AS k "
+        f"FROM raw_events WHERE tenant_id = {{tenant_id:String}} AND {wanted} AND {filters}) "
+        f"GROUP BY cityHash64(person_id)")
+    later = "arrayFilter(r -> r > c, returns)"
     if query.cumulative:
-        cells = (f"SELECT toInt64({_FURTHEST}) AS kind, cohort, offset, count() AS n FROM ("
-                 f"SELECT m.p, m.k AS cohort, max(r.k - m.k) AS offset FROM {joined} "
-                 f"GROUP BY m.p, m.k) GROUP BY cohort, offset")
+        cells = (f"if(empty({later}), [], [(toInt64({_FURTHEST}), c, "
+                 f"arrayMax({later}) - c)])")
     else:
-        cells = (f"SELECT toInt64({_RETAINED}) AS kind, m.k AS cohort, r.k - m.k AS offset, "
-                 f"count() AS n FROM {joined} GROUP BY cohort, offset")
-    sql = (f"WITH members AS ({members}), returns AS ({returns}) "
-           f"SELECT toInt64({_SIZE}) AS kind, k AS cohort, toInt64(0) AS offset, count() AS n "
-           f"FROM members GROUP BY k UNION ALL {cells}")
+        cells = f"arrayMap(r -> (toInt64({_RETAINED}), c, r - c), {later})"
+    sql = (f"SELECT t.1 AS kind, t.2 AS cohort, t.3 AS offset, count() AS n FROM ("
+           f"SELECT arrayJoin(arrayFlatten(arrayMap(c -> arrayConcat("
+           f"[(toInt64({_SIZE}), c, toInt64(0))], {cells}), cohorts))) AS t "
+           f"FROM ({per_person})) GROUP BY kind, cohort, offset")
     sizes = [0] * n
     counts = [[0] * n for _ in range(n)]
     for row in scope.rows(sql, params.values):
