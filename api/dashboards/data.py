@@ -26,6 +26,10 @@ from api.errors import LIMIT_CODES, ApiProblem, invalid
 from api.runners import QueryRunner
 
 log = logging.getLogger(__name__)
+# Widgets evaluated at once: two keep the store busy while the other converts its answer;
+# more only queue on the embedded store's one-query-at-a-time lock (measured: 12 at once
+# was 1.27x slower than asking them one by one).
+WIDGETS_AT_ONCE = 2
 
 
 def _title(spec: DashboardSpec, title: str) -> str:
@@ -81,6 +85,10 @@ async def dashboard_data(context: ApiContext, tenant_id: str, spec: DashboardSpe
                          today=None) -> list[dict[str, Any]]:
     """Every widget of `spec` with its data and meta (or its error), in widget order."""
     today = today or datetime.now(UTC).date()
-    return list(await asyncio.gather(*(
-        _widget(context, tenant_id, spec, index, today, filters)
-        for index in range(len(spec.widgets)))))
+    gate = asyncio.Semaphore(WIDGETS_AT_ONCE)
+
+    async def one(index: int) -> dict[str, Any]:
+        async with gate:
+            return await _widget(context, tenant_id, spec, index, today, filters)
+
+    return list(await asyncio.gather(*(one(index) for index in range(len(spec.widgets)))))

@@ -39,7 +39,8 @@ def chart_spec(kind: str, title: str, table: Table) -> dict[str, Any] | None:
     x_type = "temporal" if table.columns[0].type == "date" else "nominal"
     base: dict[str, Any] = {"$schema": SCHEMA, "title": title, "width": 480, "height": 240,
                             "data": {"values": records},
-                            "config": {"range": {"category": PALETTE}}}
+                            "config": {"range": {"category": PALETTE},
+                                       "axisX": {"grid": False}}}
     x_title = table.columns[0].name
     if kind == "pie":
         return {**base, "mark": "arc", "encoding": {
