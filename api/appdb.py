@@ -255,6 +255,36 @@ class ReportDelivery(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class StoredNarrative(Base):
+    """A generated narrative with the inputs that produced it (api/storytelling/)."""
+
+    __tablename__ = "narratives"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    request: Mapped[dict] = mapped_column(JSON)
+    dataset_versions: Mapped[dict] = mapped_column(JSON)
+    template_version: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    claim_ids: Mapped[list] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StoredClaim(Base):
+    """A number a narrative showed, with its provenance and source rows."""
+
+    __tablename__ = "narrative_claims"
+    __table_args__ = (UniqueConstraint("tenant_id", "claim_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    claim_id: Mapped[str] = mapped_column(String(16))
+    claim: Mapped[dict] = mapped_column(JSON)
+    rows: Mapped[list] = mapped_column(JSON)
+
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 _migrating = threading.Lock()  # one upgrade at a time in a process (tests build many apps)
 

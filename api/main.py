@@ -27,11 +27,13 @@ def _routers() -> list[APIRouter]:
     from api.pulse import router as modules
     from api.reports import router as reports
     from api.social import router as social
+    from api.storytelling import router as storytelling
     from api.wargaming import router as wargaming
 
     return [analytics.router, modules.router, social.router, wargaming.router, ingest.router,
             dashboards.router, dashboards.shared_router, custom_metrics.router,
-            reports.schedules_router, reports.router]
+            reports.schedules_router, reports.router, storytelling.router,
+            storytelling.claims_router]
 
 
 def create_app(settings: Settings | None = None, context: ApiContext | None = None,

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from babel.numbers import format_currency, format_decimal, format_percent
 
 Unit = Literal["count", "percent", "money", "ratio", "seconds", "score"]
-_MARKER = re.compile(r"⟦([0-9a-f]{16})⟧")
+MARKER = re.compile(r"⟦([0-9a-f]{16})⟧")
 # Numerals a text may show without a claim: ISO dates and times, years, list ordinals.
 _CONSTANTS = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?Z?)?"  # ISO dates and times
@@ -87,17 +87,22 @@ class ClaimBook:
     def __init__(self, locale: str = "en_US") -> None:
         self.locale = locale
         self.claims: dict[str, Claim] = {}
+        self.rows: dict[str, list[dict[str, Any]]] = {}  # claim id → its source rows
 
     def claim(self, value: float | int, unit: Unit, *, dataset: str, table: str,
               key: Mapping[str, Any], column: str,
               dataset_versions: Mapping[str, int] | None = None, params: Any = None,
-              formula: str | None = None, inputs: tuple[Claim, ...] = ()) -> Claim:
-        """Record a number; returns its claim."""
+              formula: str | None = None, inputs: tuple[Claim, ...] = (),
+              rows: list[dict[str, Any]] | None = None) -> Claim:
+        """Record a number and the rows that hold it (for a derived number: its inputs'
+        rows); returns its claim."""
         made = Claim(value, unit, display(value, unit, self.locale), dataset, table,
                      dict(key), column, dict(dataset_versions or {}),
                      params_hash(params) if params is not None else "", formula,
                      tuple(c.id for c in inputs))
         self.claims[made.id] = made
+        self.rows[made.id] = list(rows if rows is not None else
+                                  [r for c in inputs for r in self.rows.get(c.id, [])])
         return made
 
     def show(self, claim: Claim) -> str:
@@ -110,7 +115,7 @@ class ClaimBook:
 def check_numerals(text: str) -> None:
     """Raise ClaimGateError naming the first numeral of `text` (markers removed) that is
     neither a claim nor a fixed constant."""
-    bare = _CONSTANTS.sub(" ", _MARKER.sub(" ", text))
+    bare = _CONSTANTS.sub(" ", MARKER.sub(" ", text))
     found = _NUMERAL.search(bare)
     if found:
         start = max(0, found.start() - 30)
@@ -123,4 +128,4 @@ def realise(text: str, book: ClaimBook,
     claim's display text)."""
     check_numerals(text)
     show = render or (lambda claim: claim.display)
-    return _MARKER.sub(lambda m: show(book.claims[m.group(1)]), text)
+    return MARKER.sub(lambda m: show(book.claims[m.group(1)]), text)

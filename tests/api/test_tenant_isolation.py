@@ -178,7 +178,10 @@ NOT_READS = {("POST", "/events"), ("POST", "/webhooks/{connector}"),
              ("GET", "/shared/{token}"),  # no key: tested in tests/api/test_dashboards.py
              ("POST", "/metrics"), ("PUT", "/metrics/{metric_id}"),
              ("DELETE", "/metrics/{metric_id}"), ("POST", "/dashboards/{dashboard_id}/schedules"),
-             ("DELETE", "/dashboards/{dashboard_id}/schedules/{schedule_id}")}
+             ("DELETE", "/dashboards/{dashboard_id}/schedules/{schedule_id}"),
+             # narratives and claims: tests/api/test_storytelling_narrative.py
+             ("POST", "/storytelling/generate"), ("GET", "/storytelling/{narrative_id}"),
+             ("GET", "/claims/{claim_id}")}
 
 
 def test_the_route_table_covers_every_route(app) -> None:

@@ -1,0 +1,252 @@
+"""Facts → insights: the detectors run over the runners' answers, and every number an
+insight may say becomes a claim, with the answer rows that hold it.
+
+An insight has a kind (growth, anomaly, driver, revenue, share_of_voice, wargame_risk), a
+score (how much it matters: the size of the change, discounted when it is within chance),
+a direction (up, down or flat), the claims it may show and a few words (event names,
+segments, brands) for the templates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.storytelling.claims import Claim, ClaimBook
+from api.storytelling.detectors.anomaly import anomalies
+from api.storytelling.detectors.change import count_change
+from api.storytelling.detectors.drivers import drivers, product_change
+from api.storytelling.facts import GROWTH_EVENTS, Facts, Source
+
+WITHIN_CHANCE = 0.25  # weight of a change that is not significant
+
+
+@dataclass
+class Insight:
+    """One thing worth saying."""
+
+    kind: str
+    score: float
+    direction: str
+    claims: dict[str, Claim]
+    words: dict[str, Any] = field(default_factory=dict)
+
+
+def _direction(change: float) -> str:
+    return "up" if change > 0 else "down" if change < 0 else "flat"
+
+
+def _periods(source: Source, series: str | None = None,
+             breakdown: bool = False) -> dict[tuple[str, str], dict]:
+    """(label or breakdown value, current|previous) → trend result."""
+    out = {}
+    for result in source.data["results"]:
+        if series is not None and result["label"] != series:
+            continue
+        name = result["breakdown_value"] if breakdown else result["label"]
+        out[(name, result["compare"])] = result
+    return out
+
+
+def _claim_total(book: ClaimBook, source: Source, result: dict, unit: str = "count") -> Claim:
+    return book.claim(
+        sum(result["data"]), unit, dataset="raw_events", table="raw_events",
+        key={"question": source.runner, "series": result["label"],
+             "breakdown_value": result.get("breakdown_value"), "period": result["compare"],
+             "dates": [result["dates"][0], result["dates"][-1]]},
+        column="sum(data)", dataset_versions=source.dataset_versions, params=source.params,
+        rows=[{"date": d, "value": v} for d, v in zip(result["dates"], result["data"],
+                                                      strict=True)])
+
+
+def growth_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
+    """Each growth event's total against the previous period, tested."""
+    if facts.growth is None:
+        return []
+    periods = _periods(facts.growth)
+    days = (facts.date_to - facts.date_from).days + 1
+    found = []
+    for event in GROWTH_EVENTS:
+        now, before = periods.get((event, "current")), periods.get((event, "previous"))
+        # a change is told only between real data points: a previous period without a
+        # single event (before the data starts) is no baseline
+        if now is None or before is None or sum(before["data"]) == 0:
+            continue
+        current = _claim_total(book, facts.growth, now)
+        previous = _claim_total(book, facts.growth, before)
+        change = count_change(int(current.value), int(previous.value), days, days)
+        claims = {"current": current, "previous": previous}
+        if change.relative is not None:
+            claims["relative"] = book.claim(
+                abs(change.relative), "percent", dataset="raw_events", table="raw_events",
+                key={"question": facts.growth.runner, "series": event}, column="change",
+                dataset_versions=facts.growth.dataset_versions, params=facts.growth.params,
+                formula="|current - previous| / previous", inputs=(current, previous))
+        weight = 1.0 if change.significant else WITHIN_CHANCE
+        found.append(Insight("growth", abs(change.relative or 0) * weight,
+                             _direction(change.absolute), claims,
+                             {"event": event, "significant": change.significant,
+                              "p_value": change.p_value}))
+    return found
+
+
+def anomaly_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
+    """The most unusual day of signups in the period, if any."""
+    if facts.growth is None:
+        return []
+    result = _periods(facts.growth).get(("signup", "current"))
+    if result is None:
+        return []
+    found = anomalies(result["data"])
+    if not found:
+        return []
+    top = max(found, key=lambda a: abs(a.score))
+    day = result["dates"][top.index]
+    rows = [{"date": d, "value": v} for d, v in zip(result["dates"], result["data"],
+                                                    strict=True)]
+    value = book.claim(top.value, "count", dataset="raw_events", table="raw_events",
+                       key={"question": facts.growth.runner, "series": "signup", "date": day},
+                       column="data", dataset_versions=facts.growth.dataset_versions,
+                       params=facts.growth.params, rows=[r for r in rows if r["date"] == day])
+    median = book.claim(top.median, "count", dataset="raw_events", table="raw_events",
+                        key={"question": facts.growth.runner, "series": "signup",
+                             "dates": [result["dates"][0], result["dates"][-1]]},
+                        column="median(data)", dataset_versions=facts.growth.dataset_versions,
+                        params=facts.growth.params, formula="median of the daily values",
+                        rows=rows)
+    return [Insight("anomaly", min(abs(top.score) / 10, 1.0), _direction(top.value - top.median),
+                    {"value": value, "median": median}, {"event": "signup", "day": day})]
+
+
+def driver_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
+    """Which segment of which dimension explains the change in signups (Adtributor)."""
+    dimensions: dict[str, dict[str, tuple[float, float]]] = {}
+    for dimension, source in facts.drivers.items():
+        periods = _periods(source, breakdown=True)
+        values = {name for name, _ in periods}
+        dimensions[dimension] = {
+            name: (sum(periods[(name, "previous")]["data"]) if (name, "previous") in periods
+                   else 0.0,
+                   sum(periods[(name, "current")]["data"]) if (name, "current") in periods
+                   else 0.0)
+            for name in sorted(values) if name != "Other"}
+    found = drivers(dimensions)
+    if not found:
+        return []
+    top = found[0]
+    segment = top.segments[0]
+    source = facts.drivers[top.dimension]
+    periods = _periods(source, breakdown=True)
+    inputs = tuple(_claim_total(book, source, periods[(segment.value, p)])
+                   for p in ("current", "previous") if (segment.value, p) in periods)
+    common = {"dataset": "raw_events", "table": "raw_events",
+              "key": {"question": source.runner, "breakdown": top.dimension,
+                      "segment": segment.value},
+              "dataset_versions": source.dataset_versions, "params": source.params}
+    shift = book.claim(abs(segment.actual - segment.expected), "count", column="change",
+                       formula="|current - previous| of the segment", inputs=inputs, **common)
+    share = book.claim(min(abs(segment.explanatory_power), 1.0), "percent",
+                       column="explanatory_power",
+                       formula="segment change / total change (Adtributor)", inputs=inputs,
+                       **common)
+    return [Insight("driver", abs(segment.explanatory_power) * min(top.surprise * 10, 1.0),
+                    _direction(segment.actual - segment.expected),
+                    {"shift": shift, "share": share},
+                    {"dimension": top.dimension, "segment": segment.value, "event": "signup"})]
+
+
+def revenue_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
+    """Revenue's change split into sessions, conversion and order value (exact)."""
+    if facts.revenue is None or facts.growth is None:
+        return []
+    revenue = {p: r for (_, p), r in _periods(facts.revenue).items()}
+    growth = _periods(facts.growth)
+    try:
+        totals = {p: (sum(growth[("visit", p)]["data"]), sum(growth[("purchase", p)]["data"]),
+                      sum(revenue[p]["data"])) for p in ("previous", "current")}
+    except KeyError:
+        return []
+    if any(v <= 0 for period in totals.values() for v in period):
+        return []
+    (v0, p0, r0), (v1, p1, r1) = totals["previous"], totals["current"]
+    parts = product_change({"sessions": (v0, v1), "conversion": (p0 / v0, p1 / v1),
+                            "order_value": (r0 / p0, r1 / p1)})
+    now = _claim_total(book, facts.revenue, revenue["current"], "money")
+    before = _claim_total(book, facts.revenue, revenue["previous"], "money")
+    inputs = (now, before, *(_claim_total(book, facts.growth, growth[(e, p)])
+                             for e in ("visit", "purchase") for p in ("current", "previous")))
+    claims = {"current": now, "previous": before}
+    for name, part in parts.items():
+        claims[name] = book.claim(
+            abs(part), "money", dataset="raw_events", table="raw_events",
+            key={"question": facts.revenue.runner, "factor": name}, column="change",
+            dataset_versions={**facts.revenue.dataset_versions,
+                              **facts.growth.dataset_versions},
+            params={"revenue": facts.revenue.params, "growth": facts.growth.params},
+            formula=f"L(R1, R0) · ln({name}1 / {name}0), revenue = sessions × conversion "
+                    "× order value", inputs=inputs)
+    main = max(parts, key=lambda k: abs(parts[k]))
+    return [Insight("revenue", abs(r1 - r0) / r0, _direction(r1 - r0), claims,
+                    {"main_factor": main,
+                     "directions": {k: _direction(v) for k, v in parts.items()}})]
+
+
+def share_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
+    """A brand's share of voice against the previous period (the asked brand, else the
+    leader now)."""
+    if facts.share_now is None or facts.share_before is None:
+        return []
+    now = {t["brand"]: t for t in facts.share_now.data["total"]}
+    before = {t["brand"]: t for t in facts.share_before.data["total"]}
+    if not now:
+        return []
+    brand = facts.brand if facts.brand in now else max(now, key=lambda b: (now[b]["share"], b))
+    if brand not in before:
+        return []
+
+    def share(source: Source, row: dict, period: str) -> Claim:
+        return book.claim(row["share"], "percent", dataset="mart_share_of_voice_daily",
+                          table="mart_share_of_voice_daily",
+                          key={"brand": brand, "period": period, **{
+                              k: source.params[k] for k in ("date_from", "date_to")}},
+                          column="share", dataset_versions=source.dataset_versions,
+                          params=source.params, rows=[row])
+    current = share(facts.share_now, now[brand], "current")
+    previous = share(facts.share_before, before[brand], "previous")
+    points = current.value - previous.value
+    delta = book.claim(abs(points), "percent", dataset="mart_share_of_voice_daily",
+                       table="mart_share_of_voice_daily", key={"brand": brand},
+                       column="share", dataset_versions=facts.share_now.dataset_versions,
+                       params=facts.share_now.params, formula="|share now - share before|",
+                       inputs=(current, previous))
+    return [Insight("share_of_voice", abs(points) * 4, _direction(points),
+                    {"current": current, "previous": previous, "delta": delta},
+                    {"brand": brand})]
+
+
+def wargame_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
+    """The published wargame with the highest probability of a loss."""
+    if facts.wargame is None or not facts.wargame.data:
+        return []
+    worst = max(facts.wargame.data, key=lambda r: (r["probability_of_loss"], r["scenario"]))
+    claims = {}
+    for column, unit in (("probability_of_loss", "percent"), ("profit_change_p10", "money"),
+                         ("profit_change_p50", "money"), ("profit_change_p90", "money")):
+        claims[column] = book.claim(
+            worst[column], unit, dataset="sim_wargame_results", table="sim_wargame_results",
+            key={"as_of_date": str(worst["as_of_date"]), "scenario": worst["scenario"]},
+            column=column, dataset_versions=facts.wargame.dataset_versions,
+            params=facts.wargame.params, rows=[worst])
+    return [Insight("wargame_risk", float(worst["probability_of_loss"]), "down", claims,
+                    {"scenario": worst["scenario"], "risk_level": worst["risk_level"],
+                     "counter_move": worst["recommended_counter_move"]})]
+
+
+DETECTORS = (growth_insights, anomaly_insights, driver_insights, revenue_insights,
+             share_insights, wargame_insights)
+
+
+def find_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
+    """Every insight the facts support, most important first (ties by kind)."""
+    found = [insight for detect in DETECTORS for insight in detect(facts, book)]
+    return sorted(found, key=lambda i: (-i.score, i.kind, str(i.words)))

@@ -1,0 +1,227 @@
+"""Insights → document plan → text (Reiter & Dale's pipeline, deterministic).
+
+The audience decides which kinds of insight lead and in what order (`AUDIENCE_ORDER`),
+the length how many key insights are told (brief 3, standard 4, detailed 5, or as many
+as the data supports), the tone how each is phrased. Sentences are Jinja templates run in
+a `SandboxedEnvironment` with `StrictUndefined`; they print numbers only as claim markers,
+and `claims.realise` fails the document if any other number slipped in.
+
+Formats: `text` (Markdown). Slides and video scripts come with the routes' next part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from api.storytelling.claims import MARKER, Claim, ClaimBook, realise
+from api.storytelling.insights import Insight
+
+Audience = Literal["CEO", "CMO", "CFO", "Board", "Team"]
+Tone = Literal["formal", "casual", "technical"]
+Length = Literal["brief", "standard", "detailed"]
+TEMPLATE_VERSION = "2026-12-06.1"
+INSIGHTS_BY_LENGTH = {"brief": 3, "standard": 4, "detailed": 5}
+
+# What each audience hears first (DESIGN §13; docs/storytelling.md has the table).
+AUDIENCE_ORDER: dict[str, tuple[str, ...]] = {
+    "CEO": ("wargame_risk", "share_of_voice", "revenue", "growth", "driver", "anomaly"),
+    "CMO": ("share_of_voice", "driver", "growth", "anomaly", "revenue", "wargame_risk"),
+    "CFO": ("revenue", "growth", "wargame_risk", "driver", "anomaly", "share_of_voice"),
+    "Board": ("growth", "revenue", "wargame_risk", "share_of_voice", "driver", "anomaly"),
+    "Team": ("growth", "driver", "anomaly", "revenue", "share_of_voice", "wargame_risk"),
+}
+EVENT_NAMES = {"visit": "Visits", "signup": "Signups", "purchase": "Purchases"}
+
+_HEADLINES: dict[str, dict[str, str]] = {
+    "growth": {
+        "formal": "{{ name }} {{ 'rose' if up else 'fell' if down else 'held' }}"
+                  "{% if c.relative is defined and not flat %} by {{ show(c.relative) }}{% endif %}"
+                  " to {{ show(c.current) }}, against {{ show(c.previous) }} in the previous "
+                  "period{% if not w.significant %}, within normal variation{% endif %}.",
+        "casual": "{{ name }} {{ 'went up' if up else 'went down' if down else 'stayed put' }}"
+                  "{% if c.relative is defined and not flat %} {{ show(c.relative) }}{% endif %}: "
+                  "{{ show(c.current) }} versus {{ show(c.previous) }} before"
+                  "{% if not w.significant %} (could be noise){% endif %}.",
+        "technical": "{{ w.event }} count: {{ show(c.current) }} vs {{ show(c.previous) }}"
+                     "{% if c.relative is defined %} (Δ {{ show(c.relative) }}"
+                     " {{ 'up' if up else 'down' if down else 'flat' }}){% endif %}; "
+                     "{{ 'significant' if w.significant else 'not significant' }} under the "
+                     "exact Poisson-rate test.",
+    },
+    "anomaly": {
+        "formal": "Signups on {{ w.day }} reached {{ show(c.value) }}, well "
+                  "{{ 'above' if up else 'below' }} a typical day of the period "
+                  "({{ show(c.median) }}).",
+        "casual": "{{ w.day }} stood out: {{ show(c.value) }} signups against a usual "
+                  "{{ show(c.median) }}.",
+        "technical": "signup anomaly on {{ w.day }}: {{ show(c.value) }} vs median "
+                     "{{ show(c.median) }} (robust z, modified score at or past the "
+                     "Iglewicz–Hoaglin cut-off).",
+    },
+    "driver": {
+        "formal": "The change in signups comes mostly from {{ w.dimension }} "
+                  "“{{ w.segment }}”: {{ show(c.shift) }} signups "
+                  "{{ 'more' if up else 'fewer' }}, {{ show(c.share) }} of the total change.",
+        "casual": "Look at {{ w.dimension }} “{{ w.segment }}”: {{ show(c.shift) }} signups "
+                  "{{ 'more' if up else 'fewer' }} — {{ show(c.share) }} of the whole change.",
+        "technical": "driver (Adtributor): {{ w.dimension }}={{ w.segment }}, Δ "
+                     "{{ show(c.shift) }} signups {{ 'up' if up else 'down' }}, explanatory "
+                     "power {{ show(c.share) }}.",
+    },
+    "revenue": {
+        "formal": "Revenue {{ 'rose' if up else 'fell' }} from {{ show(c.previous) }} to "
+                  "{{ show(c.current) }}; {{ factor }} accounts for the largest part "
+                  "({{ show(c[w.main_factor]) }}).",
+        "casual": "Revenue {{ 'grew' if up else 'shrank' }} from {{ show(c.previous) }} to "
+                  "{{ show(c.current) }}, mostly because of {{ factor }} "
+                  "({{ show(c[w.main_factor]) }}).",
+        "technical": "revenue {{ show(c.previous) }} → {{ show(c.current) }}; LMDI split: "
+                     "sessions {{ show(c.sessions) }} {{ w.directions.sessions }}, conversion "
+                     "{{ show(c.conversion) }} {{ w.directions.conversion }}, order value "
+                     "{{ show(c.order_value) }} {{ w.directions.order_value }}.",
+    },
+    "share_of_voice": {
+        "formal": "{{ w.brand }}’s share of voice {{ 'rose' if up else 'fell' if down else "
+                  "'held' }} to {{ show(c.current) }} of mentions, from {{ show(c.previous) }}.",
+        "casual": "{{ w.brand }} now has {{ show(c.current) }} of the conversation "
+                  "(was {{ show(c.previous) }}).",
+        "technical": "share of voice ({{ w.brand }}, mentions): {{ show(c.previous) }} → "
+                     "{{ show(c.current) }} (|Δ| {{ show(c.delta) }}).",
+    },
+    "wargame_risk": {
+        "formal": "The riskiest published wargame, “{{ w.scenario }}”, loses money in "
+                  "{{ show(c.probability_of_loss) }} of simulated outcomes (profit change "
+                  "p10 {{ show(c.profit_change_p10) }}, p50 {{ show(c.profit_change_p50) }}, "
+                  "p90 {{ show(c.profit_change_p90) }}).",
+        "casual": "“{{ w.scenario }}” is the scenario to watch: a loss in "
+                  "{{ show(c.probability_of_loss) }} of simulations, with a middle outcome of "
+                  "{{ show(c.profit_change_p50) }}.",
+        "technical": "wargame “{{ w.scenario }}”: P(loss) {{ show(c.probability_of_loss) }}, "
+                     "profit change p10/p50/p90 {{ show(c.profit_change_p10) }} / "
+                     "{{ show(c.profit_change_p50) }} / {{ show(c.profit_change_p90) }}.",
+    },
+}
+_WHY = {
+    "growth": "the top of the funnel feeds every later number, so a lasting move here shows "
+              "up in revenue weeks later",
+    "anomaly": "a single unusual day can distort weekly averages and often has one cause "
+               "worth finding (a campaign, an outage, a press mention)",
+    "driver": "a change concentrated in one segment calls for a targeted response rather "
+              "than a general one",
+    "revenue": "knowing whether traffic, conversion or basket size moved decides which team "
+               "acts",
+    "share_of_voice": "share of voice leads market share; losing the conversation is an early "
+                      "warning",
+    "wargame_risk": "it is the competitive move most likely to cost money if it happens",
+}
+_RECOMMEND = {
+    "growth": "Check the acquisition channels behind the change before the next planning "
+              "cycle.",
+    "anomaly": "Trace the unusual day to its cause and decide whether to repeat or prevent it.",
+    "driver": "Address the segment that drives the change directly.",
+    "revenue": "Put the factor that moved revenue most on the next review's agenda.",
+    "share_of_voice": "Review the communication plan against the competitors gaining "
+                      "mentions.",
+    "wargame_risk": "Prepare the recommended counter-move and agree who decides when to use "
+                    "it.",
+}
+_NEXT_STEPS = {
+    "CEO": ["Confirm the strategic response to the top risk.",
+            "Ask for the same brief after the next period."],
+    "CMO": ["Brief the brand and channel teams on these findings.",
+            "Re-run the brief after the next campaign."],
+    "CFO": ["Update the forecast with the revenue factors above.",
+            "Review the exposure of the riskiest scenario."],
+    "Board": ["Record the decisions taken on these points.",
+              "Review progress at the next meeting."],
+    "Team": ["Assign an owner to each insight.", "Track the numbers daily until the next brief."],
+}
+_FACTORS = {"sessions": "traffic (sessions)", "conversion": "conversion",
+            "order_value": "order value"}
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """A generated document: its text, the claims it shows and what produced it."""
+
+    title: str
+    body: str
+    claims: dict[str, Claim]
+    rows: dict[str, list[dict]]
+    insights: list[str]  # the kinds told, in order
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to write: the period, audience, tone, format and length."""
+
+    date_from: date
+    date_to: date
+    audience: Audience = "CEO"
+    tone: Tone = "formal"
+    format: Literal["text"] = "text"
+    length: Length = "standard"
+
+
+def plan(insights: list[Insight], audience: str, length: str) -> list[Insight]:
+    """The key insights to tell, in the audience's order; within a kind, the most important
+    first; at most one anomaly and one driver."""
+    order = AUDIENCE_ORDER[audience]
+    ranked = sorted((i for i in insights if i.kind in order),
+                    key=lambda i: (order.index(i.kind), -i.score))
+    chosen: list[Insight] = []
+    for insight in ranked:
+        if insight.kind in ("anomaly", "driver", "revenue", "share_of_voice", "wargame_risk") \
+                and any(c.kind == insight.kind for c in chosen):
+            continue
+        chosen.append(insight)
+    return chosen[:INSIGHTS_BY_LENGTH[length]]
+
+
+_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
+                            keep_trailing_newline=False)
+
+
+def _headline(insight: Insight, tone: str, book: ClaimBook) -> str:
+    template = _ENV.from_string(_HEADLINES[insight.kind][tone])
+    return template.render(c=insight.claims, w=insight.words, show=book.show,
+                           up=insight.direction == "up", down=insight.direction == "down",
+                           flat=insight.direction == "flat",
+                           name=EVENT_NAMES.get(insight.words.get("event", ""), ""),
+                           factor=_FACTORS.get(insight.words.get("main_factor", ""), ""))
+
+
+def write(request: Request, insights: list[Insight], book: ClaimBook) -> Narrative:
+    """The narrative for `request` from `insights` (their claims in `book`)."""
+    chosen = plan(insights, request.audience, request.length)
+    title = f"{request.audience} brief: {request.date_from} to {request.date_to}"
+    lines = [f"# {title}", ""]
+    if not chosen:
+        lines += ["**Bottom line:** the data for this period shows nothing that needs "
+                  "attention.", ""]
+    else:
+        top = chosen[0]
+        headlines = [_headline(i, request.tone, book) for i in chosen]
+        positive = top.direction == "up" and top.kind != "wargame_risk"
+        lines += [f"**Bottom line:** {headlines[0]}", "",
+                  f"## {'Opportunity' if positive else 'Problem'}", "",
+                  f"This matters because {_WHY[top.kind]}.", "", "## Key insights", ""]
+        for number, (insight, headline) in enumerate(zip(chosen, headlines, strict=True), 1):
+            lines += [f"{number}. {headline}", f"   *Why it matters:* {_WHY[insight.kind]}."]
+        lines += ["", "## Recommendations", ""]
+        lines += [f"- {_RECOMMEND[kind]}" for kind in dict.fromkeys(i.kind for i in chosen)]
+    lines += ["", "## Next steps", "", *(f"- {step}" for step in _NEXT_STEPS[request.audience])]
+    marked = "\n".join(lines) + "\n"
+    body = realise(marked, book)
+    shown = {claim_id: book.claims[claim_id] for claim_id in _shown(marked)}
+    return Narrative(title, body, shown, {k: book.rows[k] for k in shown},
+                     [i.kind for i in chosen])
+
+
+def _shown(marked: str) -> list[str]:
+    return list(dict.fromkeys(MARKER.findall(marked)))

@@ -1,0 +1,110 @@
+"""Narratives on the demo data, in-process through the query runners: every audience and
+tone renders through the claim gate, every number shown is a claim whose rows hold its
+value, the audience decides the order, and the same inputs give the same bytes."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+
+import pytest
+
+from api.context import build_context
+from api.storytelling.claims import ClaimBook, ClaimGateError, realise
+from api.storytelling.facts import gather_facts
+from api.storytelling.insights import find_insights
+from api.storytelling.narrative import AUDIENCE_ORDER, Request, write
+from tests.api.conftest import API_FIRST, API_LAST
+
+
+def _narratives(settings, requests: list[Request], brand: str | None = "Acme"):
+    async def run():
+        context = build_context(settings)
+        try:
+            facts = await gather_facts(context, "acme", API_FIRST, API_LAST, brand)
+            out = []
+            for request in requests:
+                book = ClaimBook()
+                out.append(write(request, find_insights(facts, book), book))
+            return facts, out
+        finally:
+            await context.aclose()
+    return asyncio.run(run())
+
+
+@pytest.fixture(scope="module")
+def written(demo_pipeline, api_settings):
+    requests = [Request(API_FIRST, API_LAST, audience, tone, "text", length)
+                for audience, tone, length in itertools.product(
+                    AUDIENCE_ORDER, ("formal", "casual", "technical"), ("brief", "detailed"))]
+    facts, narratives = _narratives(api_settings, requests)
+    return facts, dict(zip(requests, narratives, strict=True))
+
+
+def test_every_audience_and_tone_renders_with_claims_only(written) -> None:
+    _, narratives = written
+    for request, narrative in narratives.items():
+        assert narrative.body.startswith(f"# {request.audience} brief: ")
+        assert "**Bottom line:**" in narrative.body and "## Next steps" in narrative.body
+        expected = 3 if request.length == "brief" else 5
+        assert 1 <= len(narrative.insights) <= expected
+        for claim in narrative.claims.values():
+            assert claim.display in narrative.body
+
+
+def test_every_claim_resolves_to_rows_that_hold_its_value(written) -> None:
+    _, narratives = written
+    for narrative in narratives.values():
+        for claim_id, claim in narrative.claims.items():
+            rows = narrative.rows[claim_id]
+            assert rows, claim
+            if claim.formula is None and claim.column not in ("sum(data)",):
+                assert any(claim.value in row.values() for row in rows), (claim, rows)
+            if claim.column == "sum(data)":
+                assert sum(row["value"] for row in rows) == pytest.approx(claim.value)
+
+
+def test_the_audience_decides_the_order(written) -> None:
+    _, narratives = written
+    for request, narrative in narratives.items():
+        order = AUDIENCE_ORDER[request.audience]
+        positions = [order.index(kind) for kind in narrative.insights]
+        assert positions == sorted(positions)
+
+
+def test_the_same_inputs_give_the_same_bytes(written, api_settings) -> None:
+    request = Request(API_FIRST, API_LAST, "CMO", "formal", "text", "standard")
+    _, [first] = _narratives(api_settings, [request])
+    _, [second] = _narratives(api_settings, [request])
+    assert first.body == second.body and first.body.encode() == second.body.encode()
+    assert list(first.claims) == list(second.claims)
+
+
+def test_a_number_slipped_into_a_template_fails_the_gate() -> None:
+    book = ClaimBook()
+    with pytest.raises(ClaimGateError):
+        realise("# Brief\n\nSignups rose by 12 this week.\n", book)
+
+
+def test_generate_stores_the_narrative_and_every_claim_resolves_over_http(
+        demo_pipeline, acme, globex) -> None:
+    body = {"date_from": API_FIRST.isoformat(), "date_to": API_LAST.isoformat(),
+            "audience": "Board", "tone": "formal", "length": "detailed", "brand": "Acme"}
+    made = acme.post("/storytelling/generate", json=body)
+    assert made.status_code == 201, made.text
+    narrative = made.json()["data"]
+    assert narrative["body"].startswith("# Board brief: ")
+    assert made.json()["meta"]["dataset_versions"] == narrative["dataset_versions"]
+    again = acme.post("/storytelling/generate", json=body).json()["data"]
+    assert again["body"] == narrative["body"] and again["id"] != narrative["id"]
+    assert acme.get(f"/storytelling/{narrative['id']}").json()["data"] == narrative
+    assert narrative["claims"]
+    for claim_id in narrative["claims"]:
+        claim = acme.get(f"/claims/{claim_id}")
+        assert claim.status_code == 200, claim.text
+        found = claim.json()["data"]
+        assert found["display"] in narrative["body"] and found["rows"]
+        assert globex.get(f"/claims/{claim_id}").status_code == 404
+    assert globex.get(f"/storytelling/{narrative['id']}").status_code == 404
+    bad = acme.post("/storytelling/generate", json={**body, "audience": "Investors"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "audience"
