@@ -267,6 +267,7 @@ class StoredNarrative(Base):
     template_version: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    document: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # slides or scenes
     claim_ids: Mapped[list] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

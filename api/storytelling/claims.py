@@ -28,7 +28,9 @@ _CONSTANTS = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?Z?)?"  # ISO dates and times
     r"|\b(?:19|20)\d{2}\b"  # years
     r"|^\s*\d{1,2}\.(?=\s)"  # "1. " list ordinals at a line start
-    r"|\b[Qq][1-4]\b|\bp(?:10|50|90)\b",  # quarters, percentile names
+    r"|\b[Qq][1-4]\b|\bp(?:10|50|90)\b"  # quarters, percentile names
+    r"|\b\d{1,2}:\d{2}\b"  # video timings (m:ss)
+    r"|\bSlide \d{1,2}\b",  # slide numbers
     re.MULTILINE)
 _NUMERAL = re.compile(r"\d")
 

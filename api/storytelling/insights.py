@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from api.dashboards.exports.tables import Column, Table
 from api.storytelling.claims import Claim, ClaimBook
 from api.storytelling.detectors.anomaly import anomalies
 from api.storytelling.detectors.change import count_change
@@ -30,6 +31,7 @@ class Insight:
     direction: str
     claims: dict[str, Claim]
     words: dict[str, Any] = field(default_factory=dict)
+    chart: tuple[str, Table] | None = None  # (widget kind, the numbers it draws)
 
 
 def _direction(change: float) -> str:
@@ -83,10 +85,14 @@ def growth_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
                 dataset_versions=facts.growth.dataset_versions, params=facts.growth.params,
                 formula="|current - previous| / previous", inputs=(current, previous))
         weight = 1.0 if change.significant else WITHIN_CHANCE
+        chart = Table([Column("date", "date"), Column("this period", "number"),
+                       Column("previous period", "number")],
+                      [[d, v, p] for d, v, p in zip(now["dates"], now["data"], before["data"],
+                                                    strict=False)])
         found.append(Insight("growth", abs(change.relative or 0) * weight,
                              _direction(change.absolute), claims,
                              {"event": event, "significant": change.significant,
-                              "p_value": change.p_value}))
+                              "p_value": change.p_value}, ("line", chart)))
     return found
 
 
@@ -114,8 +120,11 @@ def anomaly_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
                         column="median(data)", dataset_versions=facts.growth.dataset_versions,
                         params=facts.growth.params, formula="median of the daily values",
                         rows=rows)
+    chart = Table([Column("date", "date"), Column("signups", "number")],
+                  [[r["date"], r["value"]] for r in rows])
     return [Insight("anomaly", min(abs(top.score) / 10, 1.0), _direction(top.value - top.median),
-                    {"value": value, "median": median}, {"event": "signup", "day": day})]
+                    {"value": value, "median": median}, {"event": "signup", "day": day},
+                    ("line", chart))]
 
 
 def driver_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
@@ -149,10 +158,14 @@ def driver_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
                        column="explanatory_power",
                        formula="segment change / total change (Adtributor)", inputs=inputs,
                        **common)
+    chart = Table([Column(top.dimension, "text"), Column("previous period", "number"),
+                   Column("this period", "number")],
+                  [[name, e, a] for name, (e, a) in dimensions[top.dimension].items()])
     return [Insight("driver", abs(segment.explanatory_power) * min(top.surprise * 10, 1.0),
                     _direction(segment.actual - segment.expected),
                     {"shift": shift, "share": share},
-                    {"dimension": top.dimension, "segment": segment.value, "event": "signup"})]
+                    {"dimension": top.dimension, "segment": segment.value, "event": "signup"},
+                    ("bar", chart))]
 
 
 def revenue_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
@@ -186,9 +199,12 @@ def revenue_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
             formula=f"L(R1, R0) · ln({name}1 / {name}0), revenue = sessions × conversion "
                     "× order value", inputs=inputs)
     main = max(parts, key=lambda k: abs(parts[k]))
+    chart = Table([Column("factor", "text"), Column("change in revenue", "number")],
+                  [[name, part] for name, part in parts.items()])
     return [Insight("revenue", abs(r1 - r0) / r0, _direction(r1 - r0), claims,
                     {"main_factor": main,
-                     "directions": {k: _direction(v) for k, v in parts.items()}})]
+                     "directions": {k: _direction(v) for k, v in parts.items()}},
+                    ("waterfall", chart))]
 
 
 def share_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
@@ -219,9 +235,11 @@ def share_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
                        column="share", dataset_versions=facts.share_now.dataset_versions,
                        params=facts.share_now.params, formula="|share now - share before|",
                        inputs=(current, previous))
+    chart = Table([Column("brand", "text"), Column("share", "number")],
+                  [[b, now[b]["share"]] for b in sorted(now)])
     return [Insight("share_of_voice", abs(points) * 4, _direction(points),
                     {"current": current, "previous": previous, "delta": delta},
-                    {"brand": brand})]
+                    {"brand": brand}, ("pie", chart))]
 
 
 def wargame_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
@@ -237,9 +255,11 @@ def wargame_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
             key={"as_of_date": str(worst["as_of_date"]), "scenario": worst["scenario"]},
             column=column, dataset_versions=facts.wargame.dataset_versions,
             params=facts.wargame.params, rows=[worst])
+    chart = Table([Column("outcome", "text"), Column("profit change", "number")],
+                  [[name, worst[f"profit_change_{name}"]] for name in ("p10", "p50", "p90")])
     return [Insight("wargame_risk", float(worst["probability_of_loss"]), "down", claims,
                     {"scenario": worst["scenario"], "risk_level": worst["risk_level"],
-                     "counter_move": worst["recommended_counter_move"]})]
+                     "counter_move": worst["recommended_counter_move"]}, ("bar", chart))]
 
 
 DETECTORS = (growth_insights, anomaly_insights, driver_insights, revenue_insights,

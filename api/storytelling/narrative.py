@@ -6,24 +6,31 @@ as the data supports), the tone how each is phrased. Sentences are Jinja templat
 a `SandboxedEnvironment` with `StrictUndefined`; they print numbers only as claim markers,
 and `claims.realise` fails the document if any other number slipped in.
 
-Formats: `text` (Markdown). Slides and video scripts come with the routes' next part.
+Formats: `text` (Markdown); `slides` (an outline, one Vega-Lite chart per insight slide,
+drawn from the numbers the insight's claims came from); `video_script` (scenes with
+timings paced at 2.5 words a second, at least 5 seconds each).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
+from api.dashboards.exports.charts import chart_spec
 from api.storytelling.claims import MARKER, Claim, ClaimBook, realise
 from api.storytelling.insights import Insight
 
 Audience = Literal["CEO", "CMO", "CFO", "Board", "Team"]
 Tone = Literal["formal", "casual", "technical"]
 Length = Literal["brief", "standard", "detailed"]
+Format = Literal["text", "slides", "video_script"]
+WORDS_PER_SECOND = 2.5
+MIN_SCENE_SECONDS = 5
 TEMPLATE_VERSION = "2026-12-06.1"
 INSIGHTS_BY_LENGTH = {"brief": 3, "standard": 4, "detailed": 5}
 
@@ -147,13 +154,16 @@ _FACTORS = {"sessions": "traffic (sessions)", "conversion": "conversion",
 
 @dataclass(frozen=True)
 class Narrative:
-    """A generated document: its text, the claims it shows and what produced it."""
+    """A generated document: its text, the claims it shows and what produced it; slides
+    and scenes for those formats."""
 
     title: str
     body: str
     claims: dict[str, Claim]
     rows: dict[str, list[dict]]
     insights: list[str]  # the kinds told, in order
+    slides: list[dict[str, Any]] | None = None
+    scenes: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -164,7 +174,7 @@ class Request:
     date_to: date
     audience: Audience = "CEO"
     tone: Tone = "formal"
-    format: Literal["text"] = "text"
+    format: Format = "text"
     length: Length = "standard"
 
 
@@ -196,31 +206,128 @@ def _headline(insight: Insight, tone: str, book: ClaimBook) -> str:
                            factor=_FACTORS.get(insight.words.get("main_factor", ""), ""))
 
 
+_SLIDE_TITLES = {"growth": "Growth", "anomaly": "An unusual day", "driver": "What drove it",
+                 "revenue": "Revenue", "share_of_voice": "Share of voice",
+                 "wargame_risk": "Competitive risk"}
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """The document's pieces, claims still as markers."""
+
+    title: str
+    bottom_line: str
+    situation: str  # Problem or Opportunity
+    situation_text: str
+    insights: list[tuple[Insight, str, str]]  # (insight, headline, why)
+    recommendations: list[str]
+    next_steps: list[str]
+
+
+def _parts(request: Request, chosen: list[Insight], book: ClaimBook) -> _Parts:
+    title = f"{request.audience} brief: {request.date_from} to {request.date_to}"
+    if not chosen:
+        return _Parts(title, "the data for this period shows nothing that needs attention.",
+                      "Situation", "Nothing stands out.", [], [],
+                      _NEXT_STEPS[request.audience])
+    headlines = [_headline(i, request.tone, book) for i in chosen]
+    top = chosen[0]
+    positive = top.direction == "up" and top.kind != "wargame_risk"
+    return _Parts(title, headlines[0], "Opportunity" if positive else "Problem",
+                  f"This matters because {_WHY[top.kind]}.",
+                  [(i, h, _WHY[i.kind]) for i, h in zip(chosen, headlines, strict=True)],
+                  [_RECOMMEND[k] for k in dict.fromkeys(i.kind for i in chosen)],
+                  _NEXT_STEPS[request.audience])
+
+
+def _text(parts: _Parts) -> str:
+    lines = [f"# {parts.title}", "", f"**Bottom line:** {parts.bottom_line}", ""]
+    if parts.insights:
+        lines += [f"## {parts.situation}", "", parts.situation_text, "", "## Key insights", ""]
+        for number, (_, headline, why) in enumerate(parts.insights, 1):
+            lines += [f"{number}. {headline}", f"   *Why it matters:* {why}."]
+        lines += ["", "## Recommendations", "", *(f"- {r}" for r in parts.recommendations)]
+    lines += ["", "## Next steps", "", *(f"- {step}" for step in parts.next_steps)]
+    return "\n".join(lines) + "\n"
+
+
+def _slides(parts: _Parts) -> list[dict[str, Any]]:
+    slides = [{"title": parts.title, "points": [parts.bottom_line], "chart": None}]
+    for insight, headline, why in parts.insights:
+        chart = None
+        if insight.chart is not None:
+            kind, table = insight.chart
+            chart = chart_spec(kind, _SLIDE_TITLES[insight.kind], table)
+        slides.append({"title": _SLIDE_TITLES[insight.kind],
+                       "points": [headline, f"Why it matters: {why}."], "chart": chart})
+    if parts.recommendations:
+        slides.append({"title": "Recommendations", "points": parts.recommendations,
+                       "chart": None})
+    slides.append({"title": "Next steps", "points": parts.next_steps, "chart": None})
+    return slides
+
+
+def _outline(slides: list[dict[str, Any]]) -> str:
+    lines = []
+    for number, slide in enumerate(slides, 1):
+        lines += [f"## Slide {number}: {slide['title']}", "",
+                  *(f"- {point}" for point in slide["points"])]
+        if slide["chart"] is not None:
+            lines.append(f"- *Chart:* {slide['chart']['title']}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _timing(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _scenes(parts: _Parts, book: ClaimBook) -> list[dict[str, Any]]:
+    """Scenes with timings; durations count the words as they will be spoken."""
+    script = [(parts.bottom_line, "Title card: " + parts.title)]
+    script += [(f"{headline} {why[0].upper()}{why[1:]}.", _SLIDE_TITLES[insight.kind])
+               for insight, headline, why in parts.insights]
+    if parts.recommendations:
+        script.append((" ".join(parts.recommendations), "Recommendations"))
+    scenes, at = [], 0
+    for narration, visual in script:
+        words = len(realise(narration, book).split())
+        seconds = max(MIN_SCENE_SECONDS, math.ceil(words / WORDS_PER_SECOND))
+        scenes.append({"start": _timing(at), "end": _timing(at + seconds),
+                       "narration": narration, "visual": visual})
+        at += seconds
+    return scenes
+
+
+def _script(scenes: list[dict[str, Any]], title: str) -> str:
+    lines = [f"# {title} (video script)", ""]
+    for scene in scenes:
+        lines += [f"**{scene['start']}–{scene['end']}** {scene['narration']}",
+                  f"*On screen:* {scene['visual']}", ""]
+    return "\n".join(lines)
+
+
 def write(request: Request, insights: list[Insight], book: ClaimBook) -> Narrative:
     """The narrative for `request` from `insights` (their claims in `book`)."""
     chosen = plan(insights, request.audience, request.length)
-    title = f"{request.audience} brief: {request.date_from} to {request.date_to}"
-    lines = [f"# {title}", ""]
-    if not chosen:
-        lines += ["**Bottom line:** the data for this period shows nothing that needs "
-                  "attention.", ""]
+    parts = _parts(request, chosen, book)
+    slides = scenes = None
+    if request.format == "slides":
+        slides = _slides(parts)
+        marked = _outline(slides)
+        slides = [{**slide, "title": realise(slide["title"], book),
+                   "points": [realise(p, book) for p in slide["points"]]} for slide in slides]
+    elif request.format == "video_script":
+        scenes = _scenes(parts, book)
+        marked = _script(scenes, parts.title)
+        scenes = [{**scene, "narration": realise(scene["narration"], book)}
+                  for scene in scenes]
     else:
-        top = chosen[0]
-        headlines = [_headline(i, request.tone, book) for i in chosen]
-        positive = top.direction == "up" and top.kind != "wargame_risk"
-        lines += [f"**Bottom line:** {headlines[0]}", "",
-                  f"## {'Opportunity' if positive else 'Problem'}", "",
-                  f"This matters because {_WHY[top.kind]}.", "", "## Key insights", ""]
-        for number, (insight, headline) in enumerate(zip(chosen, headlines, strict=True), 1):
-            lines += [f"{number}. {headline}", f"   *Why it matters:* {_WHY[insight.kind]}."]
-        lines += ["", "## Recommendations", ""]
-        lines += [f"- {_RECOMMEND[kind]}" for kind in dict.fromkeys(i.kind for i in chosen)]
-    lines += ["", "## Next steps", "", *(f"- {step}" for step in _NEXT_STEPS[request.audience])]
-    marked = "\n".join(lines) + "\n"
+        marked = _text(parts)
     body = realise(marked, book)
     shown = {claim_id: book.claims[claim_id] for claim_id in _shown(marked)}
-    return Narrative(title, body, shown, {k: book.rows[k] for k in shown},
-                     [i.kind for i in chosen])
+    return Narrative(parts.title, body, shown, {k: book.rows[k] for k in shown},
+                     [i.kind for i in chosen], slides, scenes)
 
 
 def _shown(marked: str) -> list[str]:

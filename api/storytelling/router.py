@@ -4,7 +4,7 @@ trace any of its numbers to its rows. See docs/storytelling.md."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Path, Response
@@ -17,7 +17,7 @@ from api.storytelling import store
 from api.storytelling.claims import ClaimBook
 from api.storytelling.facts import gather_facts
 from api.storytelling.insights import find_insights
-from api.storytelling.narrative import Audience, Length, Request, Tone, write
+from api.storytelling.narrative import Audience, Format, Length, Request, Tone, write
 
 router = APIRouter(prefix="/storytelling", tags=["storytelling"])
 claims_router = APIRouter(prefix="/claims", tags=["storytelling"])
@@ -34,8 +34,8 @@ class GenerateRequest(BaseModel):
     date_to: Day
     audience: Audience = "CEO"
     tone: Tone = "formal"
-    format: Literal["text"] = Field("text", description="text (Markdown); slides and "
-                                    "video_script are not built yet")
+    format: Format = Field("text", description="text (Markdown), slides (an outline with "
+                           "a Vega-Lite chart per insight) or video_script (timed scenes)")
     length: Length = "standard"
     brand: str | None = Field(None, min_length=1, max_length=200)
 

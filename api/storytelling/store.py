@@ -15,10 +15,19 @@ from api.storytelling.narrative import TEMPLATE_VERSION, Narrative
 
 
 def _json(row: StoredNarrative) -> dict[str, Any]:
-    return {"id": row.id, "title": row.title, "body": row.body, "request": row.request,
+    return {"id": row.id, "title": row.title, "body": row.body, **(row.document or {}),
+            "request": row.request,
             "dataset_versions": row.dataset_versions,
             "template_version": row.template_version, "claims": row.claim_ids,
             "created_by": row.created_by}
+
+
+def _document(narrative: Narrative) -> dict[str, Any] | None:
+    if narrative.slides is not None:
+        return {"slides": narrative.slides}
+    if narrative.scenes is not None:
+        return {"scenes": narrative.scenes}
+    return None
 
 
 def save_narrative(db: AppDatabase, tenant_id: str, user: str, request: dict[str, Any],
@@ -37,6 +46,7 @@ def save_narrative(db: AppDatabase, tenant_id: str, user: str, request: dict[str
         row = StoredNarrative(tenant_id=tenant_id, request=request, dataset_versions=versions,
                               template_version=TEMPLATE_VERSION, title=narrative.title,
                               body=narrative.body, claim_ids=list(narrative.claims),
+                              document=_document(narrative),
                               created_by=user)
         session.add(row)
         session.flush()

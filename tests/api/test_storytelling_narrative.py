@@ -108,3 +108,24 @@ def test_generate_stores_the_narrative_and_every_claim_resolves_over_http(
     assert globex.get(f"/storytelling/{narrative['id']}").status_code == 404
     bad = acme.post("/storytelling/generate", json={**body, "audience": "Investors"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "audience"
+
+
+def test_slides_carry_a_chart_per_insight_and_scripts_are_timed(demo_pipeline,
+                                                                api_settings) -> None:
+    slides_request = Request(API_FIRST, API_LAST, "Team", "casual", "slides", "detailed")
+    script_request = Request(API_FIRST, API_LAST, "CEO", "formal", "video_script", "brief")
+    _, [slides, script] = _narratives(api_settings, [slides_request, script_request])
+    insight_slides = slides.slides[1:1 + len(slides.insights)]
+    assert all(s["chart"]["$schema"].endswith("vega-lite/v5.json") for s in insight_slides)
+    assert slides.body.startswith("## Slide 1: Team brief: ")
+    for slide in slides.slides:
+        for point in slide["points"]:
+            assert "⟦" not in point  # claims realised
+    starts = [scene["start"] for scene in script.scenes]
+    ends = [scene["end"] for scene in script.scenes]
+    assert starts[0] == "0:00" and starts[1:] == ends[:-1]
+    for scene in script.scenes:
+        start, end = ((int(t.split(":")[0]) * 60 + int(t.split(":")[1]))
+                      for t in (scene["start"], scene["end"]))
+        words = len(scene["narration"].split())
+        assert end - start == max(5, -(-words * 2 // 5))  # 2.5 words a second, ≥ 5 s

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("template_version", sa.String(32), nullable=False),
         sa.Column("title", sa.String(300), nullable=False),
         sa.Column("body", sa.Text, nullable=False),
+        sa.Column("document", sa.JSON, nullable=True),
         sa.Column("claim_ids", sa.JSON, nullable=False),
         sa.Column("created_by", sa.String(200), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
