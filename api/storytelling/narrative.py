@@ -330,5 +330,22 @@ def write(request: Request, insights: list[Insight], book: ClaimBook) -> Narrati
                      [i.kind for i in chosen], slides, scenes)
 
 
+def write_brief(request: Request, insights: list[Insight], book: ClaimBook) -> Narrative:
+    """A one-page executive brief: the bottom line, the three points that matter most to
+    the audience, and the decision they call for."""
+    chosen = plan(insights, request.audience, "brief")
+    parts = _parts(request, chosen, book)
+    title = f"Executive brief for the {request.audience}: {request.date_from} to " \
+            f"{request.date_to}"
+    lines = [f"# {title}", "", f"**Bottom line:** {parts.bottom_line}", ""]
+    if parts.insights:
+        lines += ["**What matters**", "", *(f"- {h}" for _, h, _ in parts.insights), "",
+                  f"**Decision needed:** {parts.recommendations[0]}", ""]
+    marked = "\n".join(lines)
+    shown = {claim_id: book.claims[claim_id] for claim_id in _shown(marked)}
+    return Narrative(title, realise(marked, book), shown, {k: book.rows[k] for k in shown},
+                     [i.kind for i in chosen])
+
+
 def _shown(marked: str) -> list[str]:
     return list(dict.fromkeys(MARKER.findall(marked)))

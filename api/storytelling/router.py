@@ -3,6 +3,8 @@ trace any of its numbers to its rows. See docs/storytelling.md."""
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 from datetime import date
 from typing import Annotated
 
@@ -13,11 +15,20 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from api.answers import envelope
 from api.deps import Context, Reader
 from api.envelopes import Day, check_date_range
+from api.keys import Principal
 from api.storytelling import store
 from api.storytelling.claims import ClaimBook
 from api.storytelling.facts import gather_facts
 from api.storytelling.insights import find_insights
-from api.storytelling.narrative import Audience, Format, Length, Request, Tone, write
+from api.storytelling.narrative import (
+    Audience,
+    Format,
+    Length,
+    Request,
+    Tone,
+    write,
+    write_brief,
+)
 
 router = APIRouter(prefix="/storytelling", tags=["storytelling"])
 claims_router = APIRouter(prefix="/claims", tags=["storytelling"])
@@ -50,19 +61,75 @@ class GenerateRequest(BaseModel):
         return value
 
 
-@router.post("/generate", status_code=201, summary="Write a narrative about a period")
-async def generate(body: GenerateRequest, context: Context, principal: Reader) -> Response:
+class BriefRequest(BaseModel):
+    """A one-page executive brief: the period, the reader and, optionally, a brand."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date_from: Day
+    date_to: Day
+    audience: Audience = "CEO"
+    tone: Tone = "formal"
+    brand: str | None = Field(None, min_length=1, max_length=200)
+
+    _check_to = field_validator("date_to")(check_date_range)
+
+
+async def _compose(context, principal: Principal, body: GenerateRequest | BriefRequest
+                   ) -> dict:
+    """Facts → insights → document, stored; the stored record."""
     facts = await gather_facts(context, principal.tenant_id, body.date_from, body.date_to,
                                body.brand)
     book = ClaimBook()
-    request = Request(body.date_from, body.date_to, body.audience, body.tone, body.format,
-                      body.length)
-    narrative = write(request, find_insights(facts, book), book)
-    saved = await anyio.to_thread.run_sync(
-        store.save_narrative, context.db, principal.tenant_id, principal.actor,
-        body.model_dump(mode="json"), facts.dataset_versions, narrative)
-    return envelope(saved, status=201, versions=facts.dataset_versions,
-                    headers={"Location": f"/v1/storytelling/{saved['id']}"})
+    insights = find_insights(facts, book)
+    if isinstance(body, BriefRequest):
+        narrative = write_brief(Request(body.date_from, body.date_to, body.audience,
+                                        body.tone), insights, book)
+        request = {"kind": "brief", **body.model_dump(mode="json")}
+    else:
+        narrative = write(Request(body.date_from, body.date_to, body.audience, body.tone,
+                                  body.format, body.length), insights, book)
+        request = {"kind": "narrative", **body.model_dump(mode="json")}
+    return await anyio.to_thread.run_sync(
+        store.save_narrative, context.db, principal.tenant_id, principal.actor, request,
+        facts.dataset_versions, narrative)
+
+
+def _created(saved: dict) -> Response:
+    return envelope(saved, status=201, versions=saved["dataset_versions"],
+                    headers={"Location": f"/v1/storytelling/{saved['id']}",
+                             "ETag": f'"{hashlib.sha256(saved["body"].encode()).hexdigest()}"'})
+
+
+@router.post("/generate", status_code=201, summary="Write a narrative about a period")
+async def generate(body: GenerateRequest, context: Context, principal: Reader) -> Response:
+    return _created(await _compose(context, principal, body))
+
+
+@router.post("/brief", status_code=201, summary="A one-page executive brief")
+async def brief(body: BriefRequest, context: Context, principal: Reader) -> Response:
+    return _created(await _compose(context, principal, body))
+
+
+@router.post("/{narrative_id}/regenerate", status_code=201,
+             summary="Write a stored narrative again: identical with unchanged versions, "
+                     "else what changed")
+async def regenerate(narrative_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+                     context: Context, principal: Reader) -> Response:
+    old = await anyio.to_thread.run_sync(store.get_narrative, context.db,
+                                         principal.tenant_id, narrative_id)
+    fields = {k: v for k, v in old["request"].items() if k != "kind"}
+    body = (BriefRequest if old["request"].get("kind") == "brief" else GenerateRequest
+            ).model_validate(fields)
+    new = await _compose(context, principal, body)
+    before, after = old["dataset_versions"], new["dataset_versions"]
+    moved = {d: {"from": before.get(d, 0), "to": after.get(d, 0)}
+             for d in sorted(set(before) | set(after)) if before.get(d, 0) != after.get(d, 0)}
+    diff = list(difflib.unified_diff(old["body"].splitlines(), new["body"].splitlines(),
+                                     "before", "after", lineterm="", n=0))
+    return _created({**new, "regenerated_from": narrative_id,
+                     "changed": old["body"] != new["body"],
+                     "changes": {"dataset_versions": moved, "diff": diff[:200]}})
 
 
 @router.get("/{narrative_id}", summary="A stored narrative")

@@ -129,3 +129,37 @@ def test_slides_carry_a_chart_per_insight_and_scripts_are_timed(demo_pipeline,
                       for t in (scene["start"], scene["end"]))
         words = len(scene["narration"].split())
         assert end - start == max(5, -(-words * 2 // 5))  # 2.5 words a second, ≥ 5 s
+
+
+def test_regenerate_is_identical_until_a_version_moves_and_then_says_so(
+        demo_pipeline, acme, clickhouse, api_settings) -> None:
+    from warehouse.dataset_versions import publish_versions
+
+    body = {"date_from": API_FIRST.isoformat(), "date_to": API_LAST.isoformat(),
+            "audience": "CFO", "length": "brief"}
+    first = acme.post("/storytelling/generate", json=body).json()["data"]
+    same = acme.post(f"/storytelling/{first['id']}/regenerate")
+    assert same.status_code == 201, same.text
+    same = same.json()["data"]
+    assert same["body"].encode() == first["body"].encode()
+    assert (same["changed"], same["changes"]["dataset_versions"]) == (False, {})
+    publish_versions(clickhouse, api_settings.redis_url, "raw_events", {"acme": 0})
+    import time
+
+    time.sleep(0.3)  # the API hears the new version by pub/sub
+    moved = acme.post(f"/storytelling/{first['id']}/regenerate").json()["data"]
+    change = moved["changes"]["dataset_versions"]["raw_events"]
+    assert change["to"] == change["from"] + 1
+    assert moved["regenerated_from"] == first["id"]
+
+
+def test_a_brief_is_one_page_with_a_decision(demo_pipeline, acme) -> None:
+    made = acme.post("/storytelling/brief", json={
+        "date_from": API_FIRST.isoformat(), "date_to": API_LAST.isoformat(),
+        "audience": "CEO", "brand": "Acme"})
+    assert made.status_code == 201, made.text
+    brief = made.json()["data"]
+    assert brief["body"].startswith("# Executive brief for the CEO: ")
+    assert "**Decision needed:**" in brief["body"]
+    assert len([line for line in brief["body"].splitlines() if line.startswith("- ")]) <= 3
+    assert made.headers["ETag"].startswith('"')

@@ -181,6 +181,8 @@ NOT_READS = {("POST", "/events"), ("POST", "/webhooks/{connector}"),
              ("DELETE", "/dashboards/{dashboard_id}/schedules/{schedule_id}"),
              # narratives and claims: tests/api/test_storytelling_narrative.py
              ("POST", "/storytelling/generate"), ("GET", "/storytelling/{narrative_id}"),
+             ("POST", "/storytelling/brief"),
+             ("POST", "/storytelling/{narrative_id}/regenerate"),
              ("GET", "/claims/{claim_id}")}
 
 
