@@ -486,6 +486,12 @@ class MonitorAlertsQuery(DateRange):
         return sorted(set(value))
 
 
+class CrisisAlertsQuery(MonitorAlertsQuery):
+    """A tenant's crisis alerts over a range of days, of some brands (all when empty)."""
+
+    brand: list[BrandName] = Field(default_factory=list, max_length=50)
+
+
 class MartCrisisAlert(BaseModel):
     """A row of mart_crisis_alerts, evidence limited to the monitor's platforms."""
 

@@ -24,6 +24,7 @@ from typing import Any
 from api.runners import QueryRunner
 from api.social.schemas import (
     AnalyzeRequest,
+    CrisisAlertsQuery,
     InfluencersQuery,
     MentionsQuery,
     MonitorAlertsQuery,
@@ -618,7 +619,8 @@ def latest_social_day(scope: TenantScope) -> date | None:
 
 def crisis_alerts(scope: TenantScope, brands: list[str], platforms: list[str],
                   timeframe_hours: int, query: MonitorAlertsQuery) -> dict[str, Any]:
-    """mart_crisis_alerts of `brands` (case-insensitive) over the query's days; by default
+    """mart_crisis_alerts of `brands` (case-insensitive; all when empty) over the query's
+    days; by default
     the ceil(timeframe_hours / 24) days ending at the tenant's latest social day. The rules
     run over all platforms; evidence posts are limited to `platforms`. Newest first."""
     date_from, date_to = query.date_from, query.date_to
@@ -629,8 +631,11 @@ def crisis_alerts(scope: TenantScope, brands: list[str], platforms: list[str],
     answer: dict[str, Any] = {"date_from": date_from, "date_to": date_to, "alerts": []}
     if date_from is None and date_to is None:
         return answer
-    where = ["tenant_id = {tenant_id:String}", "lower(brand) IN {brands:Array(String)}"]
-    params: dict[str, Any] = {"brands": [b.lower() for b in brands]}
+    where = ["tenant_id = {tenant_id:String}"]
+    params: dict[str, Any] = {}
+    if brands:  # none: every brand of the tenant
+        where.append("lower(brand) IN {brands:Array(String)}")
+        params["brands"] = [b.lower() for b in brands]
     _date_filters(date_from, date_to, "alert_date", where, params)
     if query.severity:
         params["severity"] = query.severity
@@ -662,3 +667,6 @@ SHARE_OF_VOICE = QueryRunner("social.share_of_voice", ShareOfVoiceQuery,
                              ("mart_share_of_voice_daily",), share_of_voice)
 INFLUENCERS = QueryRunner("social.influencers", InfluencersQuery, ("mart_influencers",),
                           influencers)
+CRISIS_ALERTS = QueryRunner(
+    "social.crisis_alerts", CrisisAlertsQuery, ("mart_crisis_alerts",),
+    lambda scope, query: crisis_alerts(scope, query.brand, [], 24, query))

@@ -21,7 +21,8 @@ from typing import Any, Literal
 
 from babel.numbers import format_currency, format_decimal, format_percent
 
-Unit = Literal["count", "percent", "money", "ratio", "seconds", "score"]
+Unit = Literal["count", "percent", "money", "ratio", "seconds", "score", "quote"]
+QUOTE_CHARS = 160
 MARKER = re.compile(r"⟦([0-9a-f]{16})⟧")
 # Numerals a text may show without a claim: ISO dates and times, years, list ordinals.
 _CONSTANTS = re.compile(
@@ -43,7 +44,7 @@ class ClaimGateError(ValueError):
 class Claim:
     """One number and its provenance."""
 
-    value: float | int
+    value: float | int | str  # str: a quoted source text (unit "quote"), e.g. an evidence post
     unit: Unit
     display: str
     dataset: str
@@ -69,9 +70,13 @@ def params_hash(params: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def display(value: float | int, unit: Unit, locale: str = "en_US",
+def display(value: float | int | str, unit: Unit, locale: str = "en_US",
             currency: str = "USD") -> str:
-    """How `value` is written (babel's rules for `locale`)."""
+    """How `value` is written (babel's rules for `locale`); a quote in quotation marks,
+    cut at QUOTE_CHARS."""
+    if unit == "quote":
+        text = " ".join(str(value).split())
+        return f"“{text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS - 1] + '…'}”"
     if unit == "percent":
         return format_percent(value, format="#,##0.0%", locale=locale)
     if unit == "money":
@@ -91,7 +96,7 @@ class ClaimBook:
         self.claims: dict[str, Claim] = {}
         self.rows: dict[str, list[dict[str, Any]]] = {}  # claim id → its source rows
 
-    def claim(self, value: float | int, unit: Unit, *, dataset: str, table: str,
+    def claim(self, value: float | int | str, unit: Unit, *, dataset: str, table: str,
               key: Mapping[str, Any], column: str,
               dataset_versions: Mapping[str, int] | None = None, params: Any = None,
               formula: str | None = None, inputs: tuple[Claim, ...] = (),

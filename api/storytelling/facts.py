@@ -15,7 +15,7 @@ from api.analytics.schemas import previous_range
 from api.analytics.trends import TRENDS
 from api.context import ApiContext
 from api.runners import QueryRunner
-from api.social.service import SENTIMENT, SHARE_OF_VOICE
+from api.social.service import CRISIS_ALERTS, SENTIMENT, SHARE_OF_VOICE
 from api.wargaming.service import WARGAME_RESULTS
 
 GROWTH_EVENTS = ("visit", "signup", "purchase")
@@ -46,6 +46,7 @@ class Facts:
     share_before: Source | None = None
     sentiment: Source | None = None
     wargame: Source | None = None
+    crisis: Source | None = None
 
     @property
     def dataset_versions(self) -> dict[str, int]:
@@ -58,7 +59,7 @@ class Facts:
     def sources(self) -> list[Source]:
         """Every answer the facts hold."""
         found = [self.growth, self.revenue, self.share_now, self.share_before,
-                 self.sentiment, self.wargame, *self.drivers.values()]
+                 self.sentiment, self.wargame, self.crisis, *self.drivers.values()]
         return [s for s in found if s is not None]
 
 
@@ -84,6 +85,7 @@ async def gather_facts(context: ApiContext, tenant_id: str, date_from: date, dat
         "share_now": (SHARE_OF_VOICE, {**span, "metric": "mentions"}),
         "share_before": (SHARE_OF_VOICE, {**before, "metric": "mentions"}),
         "wargame": (WARGAME_RESULTS, {"as_of": date_to.isoformat()}),
+        "crisis": (CRISIS_ALERTS, {**span, "brand": [brand] if brand else []}),
         **{f"driver:{d}": (TRENDS, {**span, "interval": "day", "compare": True,
                                     "breakdown": d, "breakdown_limit": 10,
                                     "series": [{"event": "signup", "math": "total"}]})

@@ -262,7 +262,34 @@ def wargame_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
                      "counter_move": worst["recommended_counter_move"]}, ("bar", chart))]
 
 
-DETECTORS = (growth_insights, anomaly_insights, driver_insights, revenue_insights,
+EVIDENCE_POSTS = 2
+
+
+def crisis_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
+    """The most severe crisis alert of the period, with its evidence posts quoted."""
+    if facts.crisis is None or not facts.crisis.data["alerts"]:
+        return []
+    alert = max(facts.crisis.data["alerts"],
+                key=lambda a: (a["severity"] == "crisis", str(a["alert_date"]), a["brand"]))
+    key = {"alert_date": str(alert["alert_date"]), "brand": alert["brand"],
+           "rule": alert["rule"]}
+    common = {"dataset": "mart_crisis_alerts", "table": "mart_crisis_alerts", "key": key,
+              "dataset_versions": facts.crisis.dataset_versions, "params": facts.crisis.params,
+              "rows": [alert]}
+    unit = "count" if alert["rule"] == "negative_zscore" else "score"
+    claims = {"value": book.claim(alert["value"], unit, column="value", **common),
+              "baseline": book.claim(alert["baseline"], unit, column="baseline", **common)}
+    for number, post in enumerate(alert["evidence"][:EVIDENCE_POSTS], 1):
+        claims[f"evidence_{number}"] = book.claim(
+            post["text"], "quote", column="evidence_texts",
+            **{**common, "key": {**key, "post_id": post["post_id"]}, "rows": [post]})
+    return [Insight("crisis", 2.0 if alert["severity"] == "crisis" else 1.0, "down", claims,
+                    {"brand": alert["brand"], "day": str(alert["alert_date"]),
+                     "rule": alert["rule"], "severity": alert["severity"],
+                     "evidence": [k for k in claims if k.startswith("evidence_")]})]
+
+
+DETECTORS = (crisis_insights, growth_insights, anomaly_insights, driver_insights, revenue_insights,
              share_insights, wargame_insights)
 
 

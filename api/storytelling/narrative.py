@@ -36,15 +36,35 @@ INSIGHTS_BY_LENGTH = {"brief": 3, "standard": 4, "detailed": 5}
 
 # What each audience hears first (DESIGN §13; docs/storytelling.md has the table).
 AUDIENCE_ORDER: dict[str, tuple[str, ...]] = {
-    "CEO": ("wargame_risk", "share_of_voice", "revenue", "growth", "driver", "anomaly"),
-    "CMO": ("share_of_voice", "driver", "growth", "anomaly", "revenue", "wargame_risk"),
+    "CEO": ("wargame_risk", "crisis", "share_of_voice", "revenue", "growth", "driver",
+            "anomaly"),
+    "CMO": ("crisis", "share_of_voice", "driver", "growth", "anomaly", "revenue",
+            "wargame_risk"),
     "CFO": ("revenue", "growth", "wargame_risk", "driver", "anomaly", "share_of_voice"),
-    "Board": ("growth", "revenue", "wargame_risk", "share_of_voice", "driver", "anomaly"),
-    "Team": ("growth", "driver", "anomaly", "revenue", "share_of_voice", "wargame_risk"),
+    "Board": ("crisis", "growth", "revenue", "wargame_risk", "share_of_voice", "driver",
+              "anomaly"),
+    "Team": ("growth", "driver", "anomaly", "revenue", "share_of_voice", "crisis",
+             "wargame_risk"),
 }
 EVENT_NAMES = {"visit": "Visits", "signup": "Signups", "purchase": "Purchases"}
 
+_EVIDENCE = ("{% for name in w.evidence %}{% if loop.first %} Evidence: {% else %}; "
+             "{% endif %}{{ show(c[name]) }}{% endfor %}")
 _HEADLINES: dict[str, dict[str, str]] = {
+    "crisis": {
+        "formal": "{{ w.brand }} drew a {{ w.severity }} alert on {{ w.day }}: "
+                  "{% if w.rule == 'negative_zscore' %}{{ show(c.value) }} negative mentions "
+                  "against a usual {{ show(c.baseline) }} a day{% else %}average sentiment "
+                  "fell to {{ show(c.value) }} from {{ show(c.baseline) }}{% endif %}."
+                  + _EVIDENCE,
+        "casual": "Heads up: {{ w.brand }} had a rough {{ w.day }} — "
+                  "{% if w.rule == 'negative_zscore' %}{{ show(c.value) }} negative mentions "
+                  "(usually {{ show(c.baseline) }}){% else %}sentiment down to "
+                  "{{ show(c.value) }} (was {{ show(c.baseline) }}){% endif %}." + _EVIDENCE,
+        "technical": "crisis alert ({{ w.rule }}, {{ w.severity }}), {{ w.brand }}, "
+                     "{{ w.day }}: value {{ show(c.value) }} vs baseline "
+                     "{{ show(c.baseline) }}." + _EVIDENCE,
+    },
     "growth": {
         "formal": "{{ name }} {{ 'rose' if up else 'fell' if down else 'held' }}"
                   "{% if c.relative is defined and not flat %} by {{ show(c.relative) }}{% endif %}"
@@ -114,6 +134,7 @@ _HEADLINES: dict[str, dict[str, str]] = {
     },
 }
 _WHY = {
+    "crisis": "negative attention spreads fast; an answer in the first day limits the damage",
     "growth": "the top of the funnel feeds every later number, so a lasting move here shows "
               "up in revenue weeks later",
     "anomaly": "a single unusual day can distort weekly averages and often has one cause "
@@ -127,6 +148,7 @@ _WHY = {
     "wargame_risk": "it is the competitive move most likely to cost money if it happens",
 }
 _RECOMMEND = {
+    "crisis": "Agree a response to the crisis with communications today.",
     "growth": "Check the acquisition channels behind the change before the next planning "
               "cycle.",
     "anomaly": "Trace the unusual day to its cause and decide whether to repeat or prevent it.",
@@ -186,7 +208,8 @@ def plan(insights: list[Insight], audience: str, length: str) -> list[Insight]:
                     key=lambda i: (order.index(i.kind), -i.score))
     chosen: list[Insight] = []
     for insight in ranked:
-        if insight.kind in ("anomaly", "driver", "revenue", "share_of_voice", "wargame_risk") \
+        if insight.kind in ("anomaly", "driver", "revenue", "share_of_voice", "wargame_risk",
+                            "crisis") \
                 and any(c.kind == insight.kind for c in chosen):
             continue
         chosen.append(insight)
@@ -206,9 +229,9 @@ def _headline(insight: Insight, tone: str, book: ClaimBook) -> str:
                            factor=_FACTORS.get(insight.words.get("main_factor", ""), ""))
 
 
-_SLIDE_TITLES = {"growth": "Growth", "anomaly": "An unusual day", "driver": "What drove it",
-                 "revenue": "Revenue", "share_of_voice": "Share of voice",
-                 "wargame_risk": "Competitive risk"}
+_SLIDE_TITLES = {"crisis": "Crisis alert", "growth": "Growth", "anomaly": "An unusual day",
+                 "driver": "What drove it", "revenue": "Revenue",
+                 "share_of_voice": "Share of voice", "wargame_risk": "Competitive risk"}
 
 
 @dataclass(frozen=True)

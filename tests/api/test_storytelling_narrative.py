@@ -163,3 +163,45 @@ def test_a_brief_is_one_page_with_a_decision(demo_pipeline, acme) -> None:
     assert "**Decision needed:**" in brief["body"]
     assert len([line for line in brief["body"].splitlines() if line.startswith("- ")]) <= 3
     assert made.headers["ETag"].startswith('"')
+
+
+STORY_TENANT = "t_story"
+
+
+@pytest.fixture(scope="module")
+def crisis_tenant(clickhouse, api_context, server_url):
+    """A hand-made crisis: 42 negative mentions of Nimbus on 2026-03-12 against a usual 6,
+    with two evidence posts (one with numbers of its own)."""
+    from datetime import date
+
+    from api.keys import create_key
+    from tests.api.conftest import client_for
+
+    clickhouse.insert("mart_crisis_alerts", [[
+        STORY_TENANT, date(2026, 3, 12), "Nimbus", "negative_zscore", "crisis", 2, 42.0, 6.0,
+        36.0, ["p1", "p2"], ["x", "reddit"],
+        ["Nimbus down for 3 hours, 2nd outage this week", "Cancelling my Nimbus plan"],
+        ["https://x/p1", "https://reddit/p2"], "Nimbus: spike"]],
+        column_names=["tenant_id", "alert_date", "brand", "rule", "severity", "severity_rank",
+                      "value", "baseline", "change", "evidence_post_ids", "evidence_platforms",
+                      "evidence_texts", "evidence_urls", "summary"])
+    key = create_key(api_context.db, STORY_TENANT, ["read"], "story")[0]
+    with client_for(server_url, key) as client:
+        yield client
+
+
+@pytest.mark.parametrize("audience", ["CMO", "Board"])
+def test_the_crisis_appears_for_the_cmo_and_the_board_with_its_evidence(crisis_tenant,
+                                                                        audience) -> None:
+    made = crisis_tenant.post("/storytelling/generate", json={
+        "date_from": "2026-03-09", "date_to": "2026-03-15", "audience": audience,
+        "length": "brief"})
+    assert made.status_code == 201, made.text
+    body = made.json()["data"]["body"]
+    assert ("Nimbus drew a crisis alert on 2026-03-12: 42 negative mentions against a usual "
+            "6 a day. Evidence: “Nimbus down for 3 hours, 2nd outage this week”; "
+            "“Cancelling my Nimbus plan”") in body
+    assert "**Bottom line:** Nimbus drew a crisis alert" in body
+    for claim_id in made.json()["data"]["claims"]:
+        claim = crisis_tenant.get(f"/claims/{claim_id}").json()["data"]
+        assert claim["dataset"] == "mart_crisis_alerts" and claim["rows"]
