@@ -286,6 +286,24 @@ class StoredClaim(Base):
     rows: Mapped[list] = mapped_column(JSON)
 
 
+class BoardDecision(Base):
+    """A decision the board recorded, linked to the claims (numbers) it was based on."""
+
+    __tablename__ = "board_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    decision: Mapped[str] = mapped_column(Text)
+    claim_ids: Mapped[list] = mapped_column(JSON)
+    narrative_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    due_date: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 _migrating = threading.Lock()  # one upgrade at a time in a process (tests build many apps)
 

@@ -33,7 +33,7 @@ def _routers() -> list[APIRouter]:
     return [analytics.router, modules.router, social.router, wargaming.router, ingest.router,
             dashboards.router, dashboards.shared_router, custom_metrics.router,
             reports.schedules_router, reports.router, storytelling.router,
-            storytelling.claims_router]
+            storytelling.claims_router, storytelling.board_router]
 
 
 def create_app(settings: Settings | None = None, context: ApiContext | None = None,

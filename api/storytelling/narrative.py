@@ -147,7 +147,7 @@ _WHY = {
                       "warning",
     "wargame_risk": "it is the competitive move most likely to cost money if it happens",
 }
-_RECOMMEND = {
+RECOMMEND = {
     "crisis": "Agree a response to the crisis with communications today.",
     "growth": "Check the acquisition channels behind the change before the next planning "
               "cycle.",
@@ -220,7 +220,7 @@ _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
                             keep_trailing_newline=False)
 
 
-def _headline(insight: Insight, tone: str, book: ClaimBook) -> str:
+def headline(insight: Insight, tone: str, book: ClaimBook) -> str:
     template = _ENV.from_string(_HEADLINES[insight.kind][tone])
     return template.render(c=insight.claims, w=insight.words, show=book.show,
                            up=insight.direction == "up", down=insight.direction == "down",
@@ -253,13 +253,13 @@ def _parts(request: Request, chosen: list[Insight], book: ClaimBook) -> _Parts:
         return _Parts(title, "the data for this period shows nothing that needs attention.",
                       "Situation", "Nothing stands out.", [], [],
                       _NEXT_STEPS[request.audience])
-    headlines = [_headline(i, request.tone, book) for i in chosen]
+    headlines = [headline(i, request.tone, book) for i in chosen]
     top = chosen[0]
     positive = top.direction == "up" and top.kind != "wargame_risk"
     return _Parts(title, headlines[0], "Opportunity" if positive else "Problem",
                   f"This matters because {_WHY[top.kind]}.",
                   [(i, h, _WHY[i.kind]) for i, h in zip(chosen, headlines, strict=True)],
-                  [_RECOMMEND[k] for k in dict.fromkeys(i.kind for i in chosen)],
+                  [RECOMMEND[k] for k in dict.fromkeys(i.kind for i in chosen)],
                   _NEXT_STEPS[request.audience])
 
 

@@ -9,14 +9,14 @@ from datetime import date
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.answers import envelope
 from api.deps import Context, Reader
 from api.envelopes import Day, check_date_range
 from api.keys import Principal
-from api.storytelling import store
+from api.storytelling import board, store
 from api.storytelling.claims import ClaimBook
 from api.storytelling.facts import gather_facts
 from api.storytelling.insights import find_insights
@@ -31,6 +31,7 @@ from api.storytelling.narrative import (
 )
 
 router = APIRouter(prefix="/storytelling", tags=["storytelling"])
+board_router = APIRouter(prefix="/board", tags=["storytelling"])
 claims_router = APIRouter(prefix="/claims", tags=["storytelling"])
 
 
@@ -59,6 +60,32 @@ class GenerateRequest(BaseModel):
         if start and (value - start).days > 366:
             raise ValueError("a narrative covers at most 367 days")
         return value
+
+
+class AgendaQuery(BaseModel):
+    """The period of a board agenda (query parameters)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date_from: Day
+    date_to: Day
+    brand: str | None = Field(None, min_length=1, max_length=200)
+
+    _check_to = field_validator("date_to")(check_date_range)
+
+
+class DecisionIn(BaseModel):
+    """A board decision and the numbers it was based on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=300)
+    decision: str = Field(min_length=1, max_length=5_000)
+    claim_ids: list[Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]] = Field(
+        default_factory=list, max_length=50)
+    narrative_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    owner: str = Field("", max_length=200)
+    due_date: Day | None = None
 
 
 class BriefRequest(BaseModel):
@@ -144,3 +171,29 @@ async def get_claim(claim_id: Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")],
                     context: Context, principal: Reader) -> Response:
     return envelope(await anyio.to_thread.run_sync(store.get_claim, context.db,
                                                    principal.tenant_id, claim_id))
+
+
+@board_router.get("/agenda", summary="Highlights, risks, decisions needed and follow-ups")
+async def board_agenda(span: Annotated[AgendaQuery, Query()], context: Context,
+                       principal: Reader) -> Response:
+    facts = await gather_facts(context, principal.tenant_id, span.date_from, span.date_to,
+                               span.brand)
+    book = ClaimBook()
+    insights = find_insights(facts, book)
+    answer = await anyio.to_thread.run_sync(board.agenda, context.db, principal.tenant_id,
+                                            insights, book)
+    return envelope({"date_from": span.date_from, "date_to": span.date_to, **answer},
+                    versions=facts.dataset_versions)
+
+
+@board_router.post("/decisions", status_code=201, summary="Record a board decision")
+async def record_decision(body: DecisionIn, context: Context, principal: Reader) -> Response:
+    return envelope(await anyio.to_thread.run_sync(
+        board.record_decision, context.db, principal.tenant_id, principal.actor,
+        body.model_dump(mode="json")), status=201)
+
+
+@board_router.get("/decisions", summary="The board's decisions, newest first")
+async def decisions(context: Context, principal: Reader) -> Response:
+    return envelope(await anyio.to_thread.run_sync(board.list_decisions, context.db,
+                                                   principal.tenant_id))

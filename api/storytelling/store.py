@@ -30,19 +30,23 @@ def _document(narrative: Narrative) -> dict[str, Any] | None:
     return None
 
 
+def save_claims(session, tenant_id: str, claims: dict, rows: dict) -> None:
+    """Store the claims the tenant has not stored yet (a claim's id names its content)."""
+    known = set(session.scalars(select(StoredClaim.claim_id).where(
+        StoredClaim.tenant_id == tenant_id, StoredClaim.claim_id.in_(list(claims)))))
+    for claim_id, claim in claims.items():
+        if claim_id not in known:
+            session.add(StoredClaim(
+                tenant_id=tenant_id, claim_id=claim_id,
+                claim=json.loads(json.dumps(asdict(claim), default=str)),
+                rows=json.loads(json.dumps(rows[claim_id], default=str))))
+
+
 def save_narrative(db: AppDatabase, tenant_id: str, user: str, request: dict[str, Any],
                    versions: dict[str, int], narrative: Narrative) -> dict[str, Any]:
     """Store a narrative and any of its claims the tenant has not stored yet."""
     with db.session() as session:
-        known = set(session.scalars(select(StoredClaim.claim_id).where(
-            StoredClaim.tenant_id == tenant_id,
-            StoredClaim.claim_id.in_(list(narrative.claims)))))
-        for claim_id, claim in narrative.claims.items():
-            if claim_id not in known:
-                session.add(StoredClaim(
-                    tenant_id=tenant_id, claim_id=claim_id,
-                    claim=json.loads(json.dumps(asdict(claim), default=str)),
-                    rows=json.loads(json.dumps(narrative.rows[claim_id], default=str))))
+        save_claims(session, tenant_id, narrative.claims, narrative.rows)
         row = StoredNarrative(tenant_id=tenant_id, request=request, dataset_versions=versions,
                               template_version=TEMPLATE_VERSION, title=narrative.title,
                               body=narrative.body, claim_ids=list(narrative.claims),

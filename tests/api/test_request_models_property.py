@@ -34,6 +34,7 @@ ROUTES: list[tuple[str, str, str | dict]] = [
     ("POST", "/metrics", "MetricDefinition"),
     ("POST", "/storytelling/generate", "GenerateRequest"),
     ("POST", "/storytelling/brief", {"date_from": "2026-04-06", "date_to": "2026-04-12"}),
+    ("POST", "/board/decisions", {"title": "t", "decision": "d"}),
     ("POST", "/metrics/preview", {"formula": "SUM(revenue) / COUNT(DISTINCT person_id)",
                                   "date_from": "2026-04-06", "date_to": "2026-04-12"}),
     ("POST", "/dashboards", {"name": "d", "filters": {"last_days": 7}, "widgets": [

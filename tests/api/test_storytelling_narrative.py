@@ -205,3 +205,32 @@ def test_the_crisis_appears_for_the_cmo_and_the_board_with_its_evidence(crisis_t
     for claim_id in made.json()["data"]["claims"]:
         claim = crisis_tenant.get(f"/claims/{claim_id}").json()["data"]
         assert claim["dataset"] == "mart_crisis_alerts" and claim["rows"]
+
+
+def test_the_board_agenda_lists_risks_decisions_and_follow_ups(crisis_tenant,
+                                                              globex) -> None:
+    span = {"date_from": "2026-03-09", "date_to": "2026-03-15"}
+    agenda = crisis_tenant.get("/board/agenda", params=span)
+    assert agenda.status_code == 200, agenda.text
+    agenda = agenda.json()["data"]
+    [risk] = agenda["risks"]
+    assert risk["kind"] == "crisis" and "42 negative mentions" in risk["text"]
+    assert agenda["decisions_needed"] == [{"kind": "crisis", "claims": risk["claims"],
+                                           "text": "Agree a response to the crisis with "
+                                                   "communications today."}]
+    assert agenda["highlights"] == [] and agenda["follow_ups"] == []
+    for claim_id in risk["claims"]:
+        assert crisis_tenant.get(f"/claims/{claim_id}").status_code == 200
+    made = crisis_tenant.post("/board/decisions", json={
+        "title": "Nimbus outage response", "decision": "Publish a status page and credits.",
+        "claim_ids": risk["claims"][:2], "owner": "comms", "due_date": "2026-03-16"})
+    assert made.status_code == 201, made.text
+    bad = crisis_tenant.post("/board/decisions", json={
+        "title": "x", "decision": "y", "claim_ids": ["0123456789abcdef"]})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "claim_ids"
+    [follow_up] = crisis_tenant.get("/board/agenda", params=span).json()["data"]["follow_ups"]
+    assert follow_up["title"] == "Nimbus outage response"
+    assert follow_up["claims"] == risk["claims"][:2]
+    assert [d["id"] for d in crisis_tenant.get("/board/decisions").json()["data"]] == [
+        made.json()["data"]["id"]]
+    assert globex.get("/board/decisions").json()["data"] == []

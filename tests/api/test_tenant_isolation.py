@@ -183,7 +183,8 @@ NOT_READS = {("POST", "/events"), ("POST", "/webhooks/{connector}"),
              ("POST", "/storytelling/generate"), ("GET", "/storytelling/{narrative_id}"),
              ("POST", "/storytelling/brief"),
              ("POST", "/storytelling/{narrative_id}/regenerate"),
-             ("GET", "/claims/{claim_id}")}
+             ("GET", "/claims/{claim_id}"), ("GET", "/board/agenda"),
+             ("POST", "/board/decisions"), ("GET", "/board/decisions")}
 
 
 def test_the_route_table_covers_every_route(app) -> None:
