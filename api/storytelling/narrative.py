@@ -49,7 +49,7 @@ AUDIENCE_ORDER: dict[str, tuple[str, ...]] = {
 EVENT_NAMES = {"visit": "Visits", "signup": "Signups", "purchase": "Purchases"}
 
 _EVIDENCE = ("{% for name in w.evidence %}{% if loop.first %} Evidence: {% else %}; "
-             "{% endif %}{{ show(c[name]) }}{% endfor %}")
+             "{% endif %}{{ show(c[name]) }}{% if loop.last %}.{% endif %}{% endfor %}")
 _HEADLINES: dict[str, dict[str, str]] = {
     "crisis": {
         "formal": "{{ w.brand }} drew a {{ w.severity }} alert on {{ w.day }}: "
@@ -66,14 +66,17 @@ _HEADLINES: dict[str, dict[str, str]] = {
                      "{{ show(c.baseline) }}." + _EVIDENCE,
     },
     "growth": {
-        "formal": "{{ name }} {{ 'rose' if up else 'fell' if down else 'held' }}"
-                  "{% if c.relative is defined and not flat %} by {{ show(c.relative) }}{% endif %}"
+        "formal": "{% if flat %}{{ name }} held at {{ show(c.current) }}, as in the previous "
+                  "period.{% else %}{{ name }} {{ 'rose' if up else 'fell' }}"
+                  "{% if c.relative is defined %} by {{ show(c.relative) }}{% endif %}"
                   " to {{ show(c.current) }}, against {{ show(c.previous) }} in the previous "
-                  "period{% if not w.significant %}, within normal variation{% endif %}.",
-        "casual": "{{ name }} {{ 'went up' if up else 'went down' if down else 'stayed put' }}"
-                  "{% if c.relative is defined and not flat %} {{ show(c.relative) }}{% endif %}: "
+                  "period{% if not w.significant %}, within normal variation{% endif %}."
+                  "{% endif %}",
+        "casual": "{% if flat %}{{ name }} stayed at {{ show(c.current) }}.{% else %}"
+                  "{{ name }} {{ 'went up' if up else 'went down' }}"
+                  "{% if c.relative is defined %} {{ show(c.relative) }}{% endif %}: "
                   "{{ show(c.current) }} versus {{ show(c.previous) }} before"
-                  "{% if not w.significant %} (could be noise){% endif %}.",
+                  "{% if not w.significant %} (could be noise){% endif %}.{% endif %}",
         "technical": "{{ w.event }} count: {{ show(c.current) }} vs {{ show(c.previous) }}"
                      "{% if c.relative is defined %} (Δ {{ show(c.relative) }}"
                      " {{ 'up' if up else 'down' if down else 'flat' }}){% endif %}; "
@@ -102,8 +105,8 @@ _HEADLINES: dict[str, dict[str, str]] = {
     },
     "revenue": {
         "formal": "Revenue {{ 'rose' if up else 'fell' }} from {{ show(c.previous) }} to "
-                  "{{ show(c.current) }}; {{ factor }} accounts for the largest part "
-                  "({{ show(c[w.main_factor]) }}).",
+                  "{{ show(c.current) }}; {{ factor }} accounts for the largest part of the "
+                  "{{ 'rise' if up else 'fall' }} ({{ show(c[w.main_factor]) }}).",
         "casual": "Revenue {{ 'grew' if up else 'shrank' }} from {{ show(c.previous) }} to "
                   "{{ show(c.current) }}, mostly because of {{ factor }} "
                   "({{ show(c[w.main_factor]) }}).",
@@ -202,17 +205,15 @@ class Request:
 
 def plan(insights: list[Insight], audience: str, length: str) -> list[Insight]:
     """The key insights to tell, in the audience's order; within a kind, the most important
-    first; at most one anomaly and one driver."""
+    first; one insight of each kind, except growth for the Team (all three events)."""
     order = AUDIENCE_ORDER[audience]
     ranked = sorted((i for i in insights if i.kind in order),
                     key=lambda i: (order.index(i.kind), -i.score))
     chosen: list[Insight] = []
     for insight in ranked:
-        if insight.kind in ("anomaly", "driver", "revenue", "share_of_voice", "wargame_risk",
-                            "crisis") \
-                and any(c.kind == insight.kind for c in chosen):
-            continue
-        chosen.append(insight)
+        allowed = 3 if insight.kind == "growth" and audience == "Team" else 1
+        if sum(c.kind == insight.kind for c in chosen) < allowed:
+            chosen.append(insight)
     return chosen[:INSIGHTS_BY_LENGTH[length]]
 
 
