@@ -24,6 +24,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from api.dashboards.exports.charts import chart_spec
 from api.storytelling.claims import MARKER, Claim, ClaimBook, realise
 from api.storytelling.insights import Insight
+from api.storytelling.rephrase import Rephraser, rephrased
 
 Audience = Literal["CEO", "CMO", "CFO", "Board", "Team"]
 Tone = Literal["formal", "casual", "technical"]
@@ -248,13 +249,15 @@ class _Parts:
     next_steps: list[str]
 
 
-def _parts(request: Request, chosen: list[Insight], book: ClaimBook) -> _Parts:
+def _parts(request: Request, chosen: list[Insight], book: ClaimBook,
+           rephraser: Rephraser | None = None) -> _Parts:
     title = f"{request.audience} brief: {request.date_from} to {request.date_to}"
     if not chosen:
         return _Parts(title, "the data for this period shows nothing that needs attention.",
                       "Situation", "Nothing stands out.", [], [],
                       _NEXT_STEPS[request.audience])
-    headlines = [headline(i, request.tone, book) for i in chosen]
+    headlines = [rephrased(rephraser, headline(i, request.tone, book), request.audience,
+                           request.tone) for i in chosen]
     top = chosen[0]
     positive = top.direction == "up" and top.kind != "wargame_risk"
     return _Parts(title, headlines[0], "Opportunity" if positive else "Problem",
@@ -331,10 +334,12 @@ def _script(scenes: list[dict[str, Any]], title: str) -> str:
     return "\n".join(lines)
 
 
-def write(request: Request, insights: list[Insight], book: ClaimBook) -> Narrative:
-    """The narrative for `request` from `insights` (their claims in `book`)."""
+def write(request: Request, insights: list[Insight], book: ClaimBook,
+          rephraser: Rephraser | None = None) -> Narrative:
+    """The narrative for `request` from `insights` (their claims in `book`); an optional
+    rephraser may reword the insights' sentences (see `rephrase`)."""
     chosen = plan(insights, request.audience, request.length)
-    parts = _parts(request, chosen, book)
+    parts = _parts(request, chosen, book, rephraser)
     slides = scenes = None
     if request.format == "slides":
         slides = _slides(parts)

@@ -119,3 +119,34 @@ def test_the_claim_gate_catches_a_number_that_is_not_a_claim() -> None:
                               column="revenue", dataset_versions={"raw_events": 3},
                               params={"q": 1})
     assert again.id == revenue.id
+
+
+def test_a_rephraser_may_reword_but_never_change_a_number() -> None:
+    from api.storytelling.rephrase import rephrased
+
+    book = ClaimBook()
+    signups = book.claim(630, "count", dataset="raw_events", table="raw_events",
+                         key={"series": "signup"}, column="sum(data)")
+    sentence = f"Signups rose to {book.show(signups)}."
+
+    class Reorder:  # keeps the marker, rewords the rest
+        def rephrase(self, text: str, audience: str, tone: str) -> str:
+            marker = text.split("to ")[1].rstrip(".")
+            return f"{audience}: {marker} signups, up on the period."
+
+    class Inventor:  # adds a number of its own
+        def rephrase(self, text: str, audience: str, tone: str) -> str:
+            return text.replace("rose", "rose 12%")
+
+    class Dropper:  # loses the claim
+        def rephrase(self, text: str, audience: str, tone: str) -> str:
+            return "Signups rose a lot."
+
+    class Broken:
+        def rephrase(self, text: str, audience: str, tone: str) -> str:
+            raise TimeoutError("provider down")
+
+    assert realise(rephrased(Reorder(), sentence, "CMO", "casual"), book) == \
+        "CMO: 630 signups, up on the period."
+    for provider in (Inventor(), Dropper(), Broken(), None):
+        assert rephrased(provider, sentence, "CMO", "casual") == sentence
