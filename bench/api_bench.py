@@ -106,6 +106,25 @@ def configure_environment(home: Path, redis_db: int) -> None:
         os.environ.pop(name, None)
 
 
+def bench_context(home: Path, redis_db: int, events: int, persons: int):
+    """(settings, the API's context, data summary) over the bench store: the private home
+    and Redis db (flushed), the store migrated and its data generated when missing."""
+    configure_environment(home, redis_db)
+    import redis
+
+    from api.context import build_context
+    from warehouse.migrate import migrate
+    from warehouse.settings import load_settings
+
+    settings = load_settings()
+    redis.Redis.from_url(settings.redis_url).flushdb()
+    context = build_context(settings)
+    with context.store.client() as client:  # the API's own store: one chDB per process
+        migrate(client)
+        data = ensure_data(client, events, persons)
+    return settings, context, data
+
+
 def _ms(day: date) -> int:
     return calendar.timegm(day.timetuple()) * 1000  # UTC midnight, in ms
 
@@ -699,20 +718,13 @@ def main() -> None:
     if not 1 <= args.runs <= 500 - UNCACHED_SALT - 1:
         raise SystemExit(f"--runs must be 1..{500 - UNCACHED_SALT - 1}")
     load_at_start = os.getloadavg()[0]
-    configure_environment(args.home, args.redis_db)
-
-    import redis
+    settings, context, data = bench_context(args.home, args.redis_db, args.events,
+                                            args.persons)
     from fastapi import Response
 
-    from api.context import build_context
     from api.keys import create_key
     from api.main import create_app
-    from warehouse.migrate import migrate
-    from warehouse.settings import load_settings
 
-    settings = load_settings()
-    redis.Redis.from_url(settings.redis_url).flushdb()
-    context = build_context(settings)
     app = create_app(settings, context)
     bare = {"body": b"{}"}
 
@@ -721,10 +733,6 @@ def main() -> None:
         return Response(bare["body"], media_type="application/json")
 
     install_probe_routes(app, context, bare)
-
-    with context.store.client() as client:  # the API's own store: one chDB per process
-        migrate(client)
-        data = ensure_data(client, args.events, args.persons)
     console.print(f"data: {data}")
     key, _ = create_key(context.db, TENANT, ["read"], "api bench")
     bare["key"] = key

@@ -26,7 +26,7 @@ from datetime import date
 from pathlib import Path
 
 import httpx
-from api_bench import TENANT, configure_environment, ensure_data, machine, start_server
+from api_bench import TENANT, bench_context, machine, start_server
 from rich.console import Console
 
 RESULTS = Path(__file__).parent / "results" / "dashboards.json"
@@ -113,23 +113,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     load_at_start = os.getloadavg()[0]
-    configure_environment(args.home, args.redis_db)
-
-    import redis
-
-    from api.context import build_context
+    settings, context, data = bench_context(args.home, args.redis_db, 10_000_000, 1_000_000)
     from api.keys import create_key
     from api.main import create_app
-    from warehouse.migrate import migrate
-    from warehouse.settings import load_settings
 
-    settings = load_settings()
-    redis.Redis.from_url(settings.redis_url).flushdb()
-    context = build_context(settings)
     app = create_app(settings, context)
-    with context.store.client() as store_client:
-        migrate(store_client)
-        data = ensure_data(store_client, 10_000_000, 1_000_000)
     key, _ = create_key(context.db, TENANT, ["read"], "dashboards bench", user="bench")
     server, thread, port = start_server(app)
     results: dict = {"data": {k: data[k] for k in ("events", "persons")}}

@@ -25,7 +25,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from api_bench import TENANT, configure_environment, ensure_data, machine
+from api_bench import TENANT, bench_context, machine
 from dashboards_bench import publish
 from rich.console import Console
 
@@ -76,23 +76,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     load_at_start = os.getloadavg()[0]
-    configure_environment(args.home, args.redis_db)
-
-    import redis
-
-    from api.context import build_context
-    from warehouse.migrate import migrate
-    from warehouse.settings import load_settings
-
-    settings = load_settings()
-    redis.Redis.from_url(settings.redis_url).flushdb()
 
     async def measure() -> dict:
-        context = build_context(settings)
+        settings, context, data = bench_context(args.home, args.redis_db, 10_000_000,
+                                                1_000_000)
         try:
-            with context.store.client() as client:
-                migrate(client)
-                data = ensure_data(client, 10_000_000, 1_000_000)
             figures: dict = {"data": {k: data[k] for k in ("events", "persons")}}
             for length in ("brief", "standard"):
                 cold, warm = [], []
