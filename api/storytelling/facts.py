@@ -45,6 +45,7 @@ class Facts:
     share_now: Source | None = None
     share_before: Source | None = None
     sentiment: Source | None = None
+    sentiment_before: Source | None = None
     wargame: Source | None = None
     crisis: Source | None = None
 
@@ -59,7 +60,8 @@ class Facts:
     def sources(self) -> list[Source]:
         """Every answer the facts hold."""
         found = [self.growth, self.revenue, self.share_now, self.share_before,
-                 self.sentiment, self.wargame, self.crisis, *self.drivers.values()]
+                 self.sentiment, self.sentiment_before, self.wargame, self.crisis,
+                 *self.drivers.values()]
         return [s for s in found if s is not None]
 
 
@@ -93,6 +95,7 @@ async def gather_facts(context: ApiContext, tenant_id: str, date_from: date, dat
     }
     if brand:
         questions["sentiment"] = (SENTIMENT, {**span, "brand": [brand]})
+        questions["sentiment_before"] = (SENTIMENT, {**before, "brand": [brand]})
     names = list(questions)
     answers = await asyncio.gather(*(_ask(context, tenant_id, *questions[n]) for n in names))
     facts = Facts(date_from, date_to, brand)

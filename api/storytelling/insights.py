@@ -15,7 +15,7 @@ from typing import Any
 from api.dashboards.exports.tables import Column, Table
 from api.storytelling.claims import Claim, ClaimBook
 from api.storytelling.detectors.anomaly import anomalies
-from api.storytelling.detectors.change import count_change
+from api.storytelling.detectors.change import count_change, mean_change
 from api.storytelling.detectors.drivers import drivers, product_change
 from api.storytelling.facts import GROWTH_EVENTS, Facts, Source
 
@@ -265,6 +265,46 @@ def wargame_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
 EVIDENCE_POSTS = 2
 
 
+def sentiment_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
+    """The brand's daily net sentiment against the previous period (Welch's t-test)."""
+    if facts.sentiment is None or facts.sentiment_before is None:
+        return []
+    now = [r for r in facts.sentiment.data if r["net_sentiment"] is not None]
+    before = [r for r in facts.sentiment_before.data if r["net_sentiment"] is not None]
+    if len(now) < 2 or len(before) < 2:
+        return []
+    change = mean_change([r["net_sentiment"] for r in now],
+                         [r["net_sentiment"] for r in before])
+
+    def mean(source: Source, rows: list[dict], period: str) -> Claim:
+        return book.claim(sum(r["net_sentiment"] for r in rows) / len(rows), "score",
+                          dataset="mart_brand_sentiment_daily",
+                          table="mart_brand_sentiment_daily",
+                          key={"brand": facts.brand, "period": period,
+                               **{k: source.params.get(k) for k in ("date_from", "date_to")}},
+                          column="avg(net_sentiment)", dataset_versions=source.dataset_versions,
+                          params=source.params, formula="mean of the daily net sentiment",
+                          rows=rows)
+    claims = {"current": mean(facts.sentiment, now, "current"),
+              "previous": mean(facts.sentiment_before, before, "previous")}
+    weight = 1.0 if change.significant else WITHIN_CHANCE
+    return [Insight("sentiment", abs(change.absolute) * 2 * weight,
+                    _direction(change.absolute), claims,
+                    {"brand": facts.brand, "significant": change.significant})]
+
+
+def co_movement_insights(found: list[Insight], book: ClaimBook) -> list[Insight]:
+    """A crisis alert on the day signups were unusual: told as co-movement, never as a
+    cause."""
+    crisis = next((i for i in found if i.kind == "crisis"), None)
+    anomaly = next((i for i in found if i.kind == "anomaly"), None)
+    if crisis is None or anomaly is None or crisis.words["day"] != anomaly.words["day"]:
+        return []
+    return [Insight("co_movement", min(crisis.score, anomaly.score), anomaly.direction,
+                    {"signups": anomaly.claims["value"], "usual": anomaly.claims["median"]},
+                    {"day": anomaly.words["day"], "brand": crisis.words["brand"]})]
+
+
 def crisis_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
     """The most severe crisis alert of the period, with its evidence posts quoted."""
     if facts.crisis is None or not facts.crisis.data["alerts"]:
@@ -289,11 +329,12 @@ def crisis_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
                      "evidence": [k for k in claims if k.startswith("evidence_")]})]
 
 
-DETECTORS = (crisis_insights, growth_insights, anomaly_insights, driver_insights, revenue_insights,
-             share_insights, wargame_insights)
+DETECTORS = (crisis_insights, sentiment_insights, growth_insights, anomaly_insights,
+             driver_insights, revenue_insights, share_insights, wargame_insights)
 
 
 def find_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
     """Every insight the facts support, most important first (ties by kind)."""
     found = [insight for detect in DETECTORS for insight in detect(facts, book)]
+    found += co_movement_insights(found, book)
     return sorted(found, key=lambda i: (-i.score, i.kind, str(i.words)))

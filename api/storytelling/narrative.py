@@ -38,20 +38,42 @@ INSIGHTS_BY_LENGTH = {"brief": 3, "standard": 4, "detailed": 5}
 # What each audience hears first (DESIGN §13; docs/storytelling.md has the table).
 AUDIENCE_ORDER: dict[str, tuple[str, ...]] = {
     "CEO": ("wargame_risk", "crisis", "share_of_voice", "revenue", "growth", "driver",
-            "anomaly"),
-    "CMO": ("crisis", "share_of_voice", "driver", "growth", "anomaly", "revenue",
-            "wargame_risk"),
+            "sentiment", "co_movement", "anomaly"),
+    "CMO": ("crisis", "share_of_voice", "sentiment", "co_movement", "driver", "growth",
+            "anomaly", "revenue", "wargame_risk"),
     "CFO": ("revenue", "growth", "wargame_risk", "driver", "anomaly", "share_of_voice"),
-    "Board": ("crisis", "growth", "revenue", "wargame_risk", "share_of_voice", "driver",
-              "anomaly"),
-    "Team": ("growth", "driver", "anomaly", "revenue", "share_of_voice", "crisis",
-             "wargame_risk"),
+    "Board": ("crisis", "growth", "revenue", "wargame_risk", "share_of_voice", "sentiment",
+              "driver", "anomaly"),
+    "Team": ("growth", "driver", "anomaly", "co_movement", "revenue", "share_of_voice",
+             "sentiment", "crisis", "wargame_risk"),
 }
 EVENT_NAMES = {"visit": "Visits", "signup": "Signups", "purchase": "Purchases"}
 
 _EVIDENCE = ("{% for name in w.evidence %}{% if loop.first %} Evidence: {% else %}; "
              "{% endif %}{{ show(c[name]) }}{% if loop.last %}.{% endif %}{% endfor %}")
 _HEADLINES: dict[str, dict[str, str]] = {
+    "sentiment": {
+        "formal": "{{ w.brand }}’s net sentiment averaged {{ show(c.current) }} a day, against "
+                  "{{ show(c.previous) }} in the previous period"
+                  "{% if not w.significant %}, within normal variation{% endif %}.",
+        "casual": "People feel {{ 'better' if up else 'worse' if down else 'the same' }} about "
+                  "{{ w.brand }}: net sentiment {{ show(c.current) }} (was "
+                  "{{ show(c.previous) }}).",
+        "technical": "net sentiment ({{ w.brand }}), daily mean: {{ show(c.previous) }} → "
+                     "{{ show(c.current) }}; {{ 'significant' if w.significant else "
+                     "'not significant' }} under Welch's t-test.",
+    },
+    "co_movement": {
+        "formal": "On {{ w.day }}, the day of the {{ w.brand }} alert, signups were also "
+                  "unusual ({{ show(c.signups) }} against a typical {{ show(c.usual) }}): the "
+                  "two moved together, which alone does not show that one caused the other.",
+        "casual": "{{ w.day }} had both the {{ w.brand }} alert and odd signups "
+                  "({{ show(c.signups) }} vs a usual {{ show(c.usual) }}) — they moved "
+                  "together, but that is not proof of cause.",
+        "technical": "co-movement on {{ w.day }}: {{ w.brand }} crisis alert and a signup "
+                     "anomaly ({{ show(c.signups) }} vs median {{ show(c.usual) }}); no causal "
+                     "claim.",
+    },
     "crisis": {
         "formal": "{{ w.brand }} drew a {{ w.severity }} alert on {{ w.day }}: "
                   "{% if w.rule == 'negative_zscore' %}{{ show(c.value) }} negative mentions "
@@ -138,6 +160,8 @@ _HEADLINES: dict[str, dict[str, str]] = {
     },
 }
 _WHY = {
+    "sentiment": "how people feel about the brand moves ahead of what they buy",
+    "co_movement": "two signals moving on the same day deserve one investigation, not two",
     "crisis": "negative attention spreads fast; an answer in the first day limits the damage",
     "growth": "the top of the funnel feeds every later number, so a lasting move here shows "
               "up in revenue weeks later",
@@ -152,6 +176,8 @@ _WHY = {
     "wargame_risk": "it is the competitive move most likely to cost money if it happens",
 }
 RECOMMEND = {
+    "sentiment": "Read the week's negative mentions and answer the recurring complaints.",
+    "co_movement": "Look into the day both moved before drawing conclusions.",
     "crisis": "Agree a response to the crisis with communications today.",
     "growth": "Check the acquisition channels behind the change before the next planning "
               "cycle.",
@@ -231,7 +257,8 @@ def headline(insight: Insight, tone: str, book: ClaimBook) -> str:
                            factor=_FACTORS.get(insight.words.get("main_factor", ""), ""))
 
 
-_SLIDE_TITLES = {"crisis": "Crisis alert", "growth": "Growth", "anomaly": "An unusual day",
+_SLIDE_TITLES = {"sentiment": "Sentiment", "co_movement": "Moving together",
+                 "crisis": "Crisis alert", "growth": "Growth", "anomaly": "An unusual day",
                  "driver": "What drove it", "revenue": "Revenue",
                  "share_of_voice": "Share of voice", "wargame_risk": "Competitive risk"}
 

@@ -150,3 +150,41 @@ def test_a_rephraser_may_reword_but_never_change_a_number() -> None:
         "CMO: 630 signups, up on the period."
     for provider in (Inventor(), Dropper(), Broken(), None):
         assert rephrased(provider, sentence, "CMO", "casual") == sentence
+
+
+def test_a_crisis_on_an_unusual_day_is_co_movement_never_a_cause() -> None:
+    from datetime import date, timedelta
+
+    from api.storytelling.facts import Facts, Source
+    from api.storytelling.insights import find_insights
+    from api.storytelling.narrative import Request, write
+
+    days = [(date(2026, 3, 2) + timedelta(d)).isoformat() for d in range(14)]
+    signups = [30, 31, 29, 30, 32, 30, 31, 29, 30, 31, 3, 30, 29, 31]  # 2026-03-12: 3
+    growth = Source("analytics.trends", {"q": 1}, {"raw_events": 4}, {"results": [
+        {"label": "signup", "compare": "current", "breakdown_value": None, "dates": days,
+         "data": signups},
+        {"label": "signup", "compare": "previous", "breakdown_value": None, "dates": days,
+         "data": [30] * 14}]})
+    crisis = Source("social.crisis_alerts", {"q": 2}, {"mart_crisis_alerts": 2}, {"alerts": [
+        {"alert_date": "2026-03-12", "brand": "Nimbus", "rule": "negative_zscore",
+         "severity": "crisis", "value": 42.0, "baseline": 6.0, "evidence": []}]})
+
+    def sentiment_rows(values: list[float]) -> list[dict]:
+        return [{"mention_date": d, "brand": "Nimbus", "net_sentiment": v}
+                for d, v in zip(days, values, strict=False)]
+    facts = Facts(date(2026, 3, 2), date(2026, 3, 15), "Nimbus", growth=growth, crisis=crisis,
+                  sentiment=Source("social.sentiment", {"q": 3}, {}, sentiment_rows(
+                      [-0.2, -0.25, -0.3, -0.2, -0.22, -0.28, -0.24])),
+                  sentiment_before=Source("social.sentiment", {"q": 4}, {}, sentiment_rows(
+                      [0.3, 0.28, 0.32, 0.31, 0.29, 0.3, 0.33])))
+    book = ClaimBook()
+    found = {i.kind: i for i in find_insights(facts, book)}
+    assert found["co_movement"].words == {"day": "2026-03-12", "brand": "Nimbus"}
+    assert found["sentiment"].direction == "down" and found["sentiment"].words["significant"]
+    text = write(Request(date(2026, 3, 2), date(2026, 3, 15), "CMO", "formal", "text",
+                         "detailed"), list(found.values()), book).body
+    assert ("On 2026-03-12, the day of the Nimbus alert, signups were also unusual (3 against "
+            "a typical 30): the two moved together, which alone does not show that one "
+            "caused the other.") in text
+    assert "caused by" not in text and "because of the" not in text
