@@ -131,6 +131,21 @@ def test_slides_carry_a_chart_per_insight_and_scripts_are_timed(demo_pipeline,
         assert end - start == max(5, -(-words * 2 // 5))  # 2.5 words a second, ≥ 5 s
 
 
+def _wait_for_version(client, version: int) -> None:
+    """Until the API serves raw_events at `version` (pub/sub, or its version TTL)."""
+    import time
+
+    question = {"series": [{"event": "visit"}], "date_from": API_FIRST.isoformat(),
+                "date_to": API_FIRST.isoformat()}
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        meta = client.post("/analytics/trends", json=question).json()["meta"]
+        if meta["dataset_versions"].get("raw_events") == version:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the API never saw raw_events version {version}")
+
+
 def test_regenerate_is_identical_until_a_version_moves_and_then_says_so(
         demo_pipeline, acme, clickhouse, api_settings) -> None:
     from warehouse.dataset_versions import publish_versions
@@ -143,10 +158,8 @@ def test_regenerate_is_identical_until_a_version_moves_and_then_says_so(
     same = same.json()["data"]
     assert same["body"].encode() == first["body"].encode()
     assert (same["changed"], same["changes"]["dataset_versions"]) == (False, {})
-    publish_versions(clickhouse, api_settings.redis_url, "raw_events", {"acme": 0})
-    import time
-
-    time.sleep(0.3)  # the API hears the new version by pub/sub
+    new = publish_versions(clickhouse, api_settings.redis_url, "raw_events", {"acme": 0})
+    _wait_for_version(acme, new["acme"])
     moved = acme.post(f"/storytelling/{first['id']}/regenerate").json()["data"]
     change = moved["changes"]["dataset_versions"]["raw_events"]
     assert change["to"] == change["from"] + 1
