@@ -10,6 +10,7 @@ from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Path, Query, Response
+from fastapi import Request as HttpRequest
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.answers import envelope
@@ -122,10 +123,15 @@ async def _compose(context, principal: Principal, body: GenerateRequest | BriefR
         facts.dataset_versions, narrative)
 
 
+def _etag(saved: dict) -> str:
+    """A narrative's ETag: the hash of its bytes (the same versions give the same)."""
+    return f'"{hashlib.sha256(saved["body"].encode()).hexdigest()}"'
+
+
 def _created(saved: dict) -> Response:
     return envelope(saved, status=201, versions=saved["dataset_versions"],
                     headers={"Location": f"/v1/storytelling/{saved['id']}",
-                             "ETag": f'"{hashlib.sha256(saved["body"].encode()).hexdigest()}"'})
+                             "ETag": _etag(saved)})
 
 
 @router.post("/generate", status_code=201, summary="Write a narrative about a period")
@@ -159,11 +165,16 @@ async def regenerate(narrative_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
                      "changes": {"dataset_versions": moved, "diff": diff[:200]}})
 
 
-@router.get("/{narrative_id}", summary="A stored narrative")
+@router.get("/{narrative_id}", summary="A stored narrative (ETag; 304 when unchanged)")
 async def get_narrative(narrative_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-                        context: Context, principal: Reader) -> Response:
-    return envelope(await anyio.to_thread.run_sync(store.get_narrative, context.db,
-                                                   principal.tenant_id, narrative_id))
+                        request: HttpRequest, context: Context,
+                        principal: Reader) -> Response:
+    saved = await anyio.to_thread.run_sync(store.get_narrative, context.db,
+                                           principal.tenant_id, narrative_id)
+    etag = _etag(saved)
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return envelope(saved, versions=saved["dataset_versions"], headers={"ETag": etag})
 
 
 @claims_router.get("/{claim_id}", summary="A number's provenance and source rows")

@@ -97,7 +97,11 @@ def test_generate_stores_the_narrative_and_every_claim_resolves_over_http(
     assert made.json()["meta"]["dataset_versions"] == narrative["dataset_versions"]
     again = acme.post("/storytelling/generate", json=body).json()["data"]
     assert again["body"] == narrative["body"] and again["id"] != narrative["id"]
-    assert acme.get(f"/storytelling/{narrative['id']}").json()["data"] == narrative
+    fetched = acme.get(f"/storytelling/{narrative['id']}")
+    assert fetched.json()["data"] == narrative
+    assert fetched.headers["ETag"] == made.headers["ETag"]
+    assert acme.get(f"/storytelling/{narrative['id']}",
+                    headers={"If-None-Match": made.headers["ETag"]}).status_code == 304
     assert narrative["claims"]
     for claim_id in narrative["claims"]:
         claim = acme.get(f"/claims/{claim_id}")
