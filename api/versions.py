@@ -1,7 +1,7 @@
 """Current dataset versions per tenant, read on every cacheable request.
 
 ClickHouse's `dataset_versions` table is the record; the writers mirror each bump into a
-Redis hash per tenant and publish it on `VERSIONS_CHANNEL`
+Redis hash per tenant and publish it on the database's `versions_channel`
 (`warehouse.dataset_versions.notify_versions`). This book answers from one of three
 places, fastest first:
 
@@ -32,7 +32,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from api.cache import BACKOFF_SECONDS, FailOpen
-from warehouse.dataset_versions import VERSIONS_CHANNEL, redis_versions_key
+from warehouse.dataset_versions import redis_versions_key, versions_channel
 
 log = logging.getLogger(__name__)
 
@@ -148,12 +148,14 @@ class VersionBook:
         return self._subscribed
 
     async def _listen(self) -> None:
-        """Follow `VERSIONS_CHANNEL` for as long as the loop runs, reconnecting after errors."""
+        """Follow the database's versions channel for as long as the loop runs,
+        reconnecting after errors."""
         warned = False
         while True:
             pubsub = self.redis.pubsub()
             try:
-                await pubsub.subscribe(VERSIONS_CHANNEL)
+                db = int(self.redis.connection_pool.connection_kwargs.get("db", 0))
+                await pubsub.subscribe(versions_channel(db))
                 while True:
                     message = await pubsub.get_message(timeout=None)
                     if message is None:

@@ -57,8 +57,16 @@ def redis_versions_key(tenant_id: str) -> str:
 VERSIONS_CHANNEL = "sightline:dataset_versions"
 
 
+def versions_channel(db: int) -> str:
+    """The channel of Redis database `db`: pub/sub ignores databases, so two stacks (or
+    test sessions) sharing a Redis server on different databases must not hear each
+    other's bumps."""
+    return f"{VERSIONS_CHANNEL}:{db}"
+
+
 def notify_versions(redis_url: str | None, dataset: str, versions: dict[str, int]) -> bool:
-    """Mirror freshly bumped versions into Redis and announce them on `VERSIONS_CHANNEL`,
+    """Mirror freshly bumped versions into Redis and announce them on the database's
+    `versions_channel`,
     so API caches miss on the next request.
 
     ClickHouse stays the record; Redis is a fast copy. Returns False (and logs) when Redis
@@ -73,8 +81,9 @@ def notify_versions(redis_url: str | None, dataset: str, versions: dict[str, int
         with client.pipeline(transaction=False) as pipe:
             for tenant_id, version in versions.items():
                 pipe.hset(redis_versions_key(tenant_id), dataset, version)
-            pipe.publish(VERSIONS_CHANNEL, json.dumps({"dataset": dataset,
-                                                       "versions": versions}))
+            db = client.connection_pool.connection_kwargs.get("db", 0)
+            pipe.publish(versions_channel(int(db)), json.dumps({"dataset": dataset,
+                                                                "versions": versions}))
             pipe.execute()
         client.close()
         return True

@@ -34,12 +34,12 @@ PURCHASES = "purchase"
 
 @pytest.fixture(scope="module")
 def events(clickhouse) -> None:
-    names = ["tenant_id", "event_id", "event", "person_id", "timestamp", "revenue", "source",
-             "ingested_at"]
+    names = ["tenant_id", "event_id", "event", "person_id", "session_id", "timestamp",
+             "revenue", "source", "ingested_at"]
     rows = []
     for i, (day, hour, event, person, revenue) in enumerate(EVENTS):
         at = datetime(FIRST.year, FIRST.month, FIRST.day, hour, tzinfo=UTC) + timedelta(day)
-        rows.append([TENANT, f"m{i}", event, person, at, revenue, "metric-test", at])
+        rows.append([TENANT, f"m{i}", event, person, f"s{i}", at, revenue, "metric-test", at])
     clickhouse.insert("raw_events", rows, column_names=names)
 
 

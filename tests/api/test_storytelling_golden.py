@@ -4,11 +4,12 @@ against `tests/api/golden/storytelling/` (regenerate them with
 read the diff before committing). Every claim of every golden output resolves through
 `GET /v1/claims/{id}` to rows that hold its value.
 
-The tenant: two weeks of events — the previous week 2026-03-02..08 and the current
-2026-03-09..15 — where signups from google fall from 20 to 6 a day while the other
-sources hold, visits hold at 100 a day, purchases fall from 10 to 8 a day at 50 → 45 of
-revenue each; share of voice of Nimbus falls from 60% to 40%; one crisis alert on
-2026-03-12; one published wargame.
+The tenant: two weeks of events — the previous week 2026-08-03..09 and the current
+2026-08-10..16, away from every pipeline test's window — where signups from google fall
+from 20 to 6 a day while the other sources hold, visits hold at 100 a day, purchases fall
+from 10 to 8 a day at 50 → 45 of revenue each; share of voice of Nimbus falls from 60% to
+40%; one crisis alert on 2026-08-13; one published wargame. Every event has its own
+session (the growth pulse's invariants hold if a pipeline ever reads these days).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from tests.api.conftest import client_for
 
 TENANT = "t_golden"
 GOLDEN = Path(__file__).parent / "golden" / "storytelling"
-PREVIOUS, CURRENT = date(2026, 3, 2), date(2026, 3, 9)
-SPAN = {"date_from": "2026-03-09", "date_to": "2026-03-15", "brand": "Nimbus"}
+PREVIOUS, CURRENT = date(2026, 8, 3), date(2026, 8, 10)
+SPAN = {"date_from": "2026-08-10", "date_to": "2026-08-16", "brand": "Nimbus"}
 AUDIENCES = ("CEO", "CMO", "CFO", "Board", "Team")
 FORMATS = ("text", "slides", "video_script")
 
@@ -43,7 +44,7 @@ def _events() -> list[list]:
                     + [("purchase", "direct", price)] * purchases)
             for event, source, revenue in plan:
                 n += 1
-                rows.append([TENANT, f"g{n}", event, f"person-{n % 400}",
+                rows.append([TENANT, f"g{n}", event, f"person-{n % 400}", f"session-{n}",
                              at + timedelta(seconds=n % 3600), source, "US", "desktop",
                              revenue, "golden", at])
     return rows
@@ -52,7 +53,8 @@ def _events() -> list[list]:
 @pytest.fixture(scope="module")
 def golden_tenant(clickhouse, api_context, server_url):
     clickhouse.insert("raw_events", _events(), column_names=[
-        "tenant_id", "event_id", "event", "person_id", "timestamp", "utm_source", "country",
+        "tenant_id", "event_id", "event", "person_id", "session_id", "timestamp", "utm_source",
+        "country",
         "device", "revenue", "source", "ingested_at"])
     shares = []
     for week_start, nimbus in ((PREVIOUS, 60), (CURRENT, 40)):
@@ -65,13 +67,13 @@ def golden_tenant(clickhouse, api_context, server_url):
         "tenant_id", "mention_date", "metric", "brand", "value", "metric_total", "share",
         "brand_rank"])
     clickhouse.insert("mart_crisis_alerts", [[
-        TENANT, date(2026, 3, 12), "Nimbus", "negative_zscore", "crisis", 2, 42.0, 6.0, 36.0,
+        TENANT, date(2026, 8, 13), "Nimbus", "negative_zscore", "crisis", 2, 42.0, 6.0, 36.0,
         ["p1"], ["x"], ["Nimbus is down again"], ["https://x/p1"], "Nimbus: spike"]],
         column_names=["tenant_id", "alert_date", "brand", "rule", "severity",
                       "severity_rank", "value", "baseline", "change", "evidence_post_ids",
                       "evidence_platforms", "evidence_texts", "evidence_urls", "summary"])
     clickhouse.insert("sim_wargame_results", [[
-        TENANT, "golden", date(2026, 3, 15), "Price War Response", "price_cut", "Nimbus",
+        TENANT, "golden", date(2026, 8, 16), "Price War Response", "price_cut", "Nimbus",
         ["Cirrus"], "mart", 0.4, 3, 1000, 0.35, -120000.0, -250000.0, -400000.0, 80000.0,
         "match price", "high", 0.8]],
         column_names=["tenant_id", "source", "as_of_date", "scenario", "action_type",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -31,10 +30,10 @@ def _template():
 
 def render_html(document: ExportDocument) -> str:
     """The export's HTML (charts inline as SVG)."""
-    charts = [w.chart for w in document.widgets]
-    with ThreadPoolExecutor(max_workers=2) as pool:  # vl-convert renders outside the GIL
-        drawn = list(pool.map(lambda c: vl_convert.vegalite_to_svg(c) if c else None, charts))
-    svgs = [Markup(svg) if svg else None for svg in drawn]
+    # One after another: vl-convert's renderers number their SVG ids per runtime, so
+    # charts drawn on several threads could come back with other ids (other bytes).
+    svgs = [Markup(vl_convert.vegalite_to_svg(w.chart)) if w.chart else None
+            for w in document.widgets]
     return _template().render(doc=document, svgs=svgs, fmt=format_number,
                               max_rows=MAX_TABLE_ROWS)
 
