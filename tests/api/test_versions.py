@@ -13,7 +13,7 @@ import redis
 from api.cache import FailOpen, redis_client
 from api.metrics import ApiMetrics
 from api.versions import VersionBook
-from warehouse.dataset_versions import VERSIONS_CHANNEL, notify_versions, redis_versions_key
+from warehouse.dataset_versions import notify_versions, redis_versions_key, versions_channel
 
 URL = os.environ["SIGHTLINE_REDIS_URL"]  # the tests' private db (tests/conftest.py)
 
@@ -83,6 +83,8 @@ def test_versions_never_roll_back_and_bad_messages_are_ignored() -> None:
     sync.delete(redis_versions_key("v_max"))
     sync.hset(redis_versions_key("v_max"), "mart_a", 9)
 
+    channel = versions_channel(sync.connection_pool.connection_kwargs.get("db", 0))
+
     async def scenario() -> None:
         book, _ = _book(ttl=60)
         await book.versions("v_max", ["mart_a"])
@@ -90,9 +92,9 @@ def test_versions_never_roll_back_and_bad_messages_are_ignored() -> None:
         await book.versions("v_max", ["mart_a"])
         for junk in (b"not json", b'{"dataset": "mart_a"}', b'{"versions": {"v_max": 1}}',
                      b'{"dataset": "mart_a", "versions": {"v_max": "x"}}'):
-            sync.publish(VERSIONS_CHANNEL, junk)
-        sync.publish(VERSIONS_CHANNEL, b'{"dataset": "mart_a", "versions": {"v_max": 3}}')
-        sync.publish(VERSIONS_CHANNEL, b'{"dataset": "mart_b", "versions": {"v_max": 2}}')
+            sync.publish(channel, junk)
+        sync.publish(channel, b'{"dataset": "mart_a", "versions": {"v_max": 3}}')
+        sync.publish(channel, b'{"dataset": "mart_b", "versions": {"v_max": 2}}')
         await _until(lambda: book.known("v_max", "mart_b") == 2)  # after the others
         assert book.listening  # the listener survived the junk
         assert await book.versions("v_max", ["mart_a", "mart_b"]) == {"mart_a": 9, "mart_b": 2}
@@ -117,3 +119,26 @@ def test_a_dataset_missing_from_redis_is_loaded_from_clickhouse_and_filled() -> 
     # HSETNX: filled where missing, the newer value Redis had is kept
     assert sync.hgetall(redis_versions_key("v_fill")) == {
         b"mart_a": b"2", b"mart_b": b"7", b"mart_c": b"0"}
+
+
+def test_a_bump_on_another_database_is_not_heard() -> None:
+    """Pub/sub ignores Redis databases: each database has its own versions channel, so two
+    stacks (or test sessions) on one server never take each other's versions."""
+    sync = redis.Redis.from_url(URL)
+    db = sync.connection_pool.connection_kwargs.get("db", 0)
+    sync.delete(redis_versions_key("v_other"))
+    sync.hset(redis_versions_key("v_other"), "mart_a", 1)
+
+    async def scenario() -> None:
+        book, _ = _book(ttl=60)
+        await book.versions("v_other", ["mart_a"])
+        await _until(lambda: book.listening)
+        await book.versions("v_other", ["mart_a"])  # now held in memory
+        other = versions_channel(db + 1)
+        sync.publish(other, b'{"dataset": "mart_a", "versions": {"v_other": 7}}')
+        sync.publish(versions_channel(db), b'{"dataset": "mart_b", "versions": {"v_other": 2}}')
+        await _until(lambda: book.known("v_other", "mart_b") == 2)
+        assert book.known("v_other", "mart_a") == 1
+        await book.aclose()
+
+    asyncio.run(scenario())
