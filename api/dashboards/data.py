@@ -21,7 +21,7 @@ from api.context import ApiContext
 from api.custom_metrics.series import METRIC_RUNNERS, MetricSeriesQuery
 from api.custom_metrics.store import get_metric
 from api.dashboards.sources import PARAMS, SOURCES, MetricWidgetQuery
-from api.dashboards.spec import VARIABLE, DashboardFilters, DashboardSpec, resolve
+from api.dashboards.spec import DashboardFilters, DashboardSpec, render_text, resolve
 from api.errors import LIMIT_CODES, ApiProblem, invalid
 from api.runners import QueryRunner
 
@@ -32,14 +32,10 @@ log = logging.getLogger(__name__)
 WIDGETS_AT_ONCE = 2
 
 
-def _title(spec: DashboardSpec, title: str) -> str:
-    return VARIABLE.sub(lambda m: str(spec.variables.get(m.group(1), m.group(0))), title)
-
-
 async def _widget(context: ApiContext, tenant_id: str, spec: DashboardSpec, index: int,
                   today, filters: DashboardFilters | None) -> dict[str, Any]:
     widget = spec.widgets[index]
-    out: dict[str, Any] = {"id": widget.id, "title": _title(spec, widget.title),
+    out: dict[str, Any] = {"id": widget.id, "title": render_text(widget.title, spec.variables),
                            "kind": widget.kind, "source": widget.source,
                            "position": widget.position.model_dump()}
     try:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from api.appdb import AppDatabase, Dashboard, ShareLink, utcnow
+from api.appdb import AppDatabase, Dashboard, ShareLink, as_utc, utcnow
 from api.dashboards import store
 from api.dashboards.spec import DashboardSpec
 from api.errors import ApiProblem
@@ -85,7 +85,7 @@ def open_link(db: AppDatabase, token: str, now: datetime | None = None) -> Share
     with db.session() as session:
         link = session.scalars(select(ShareLink).where(
             ShareLink.token_hash == _hash(token))).one_or_none()
-        if link is None or link.revoked_at is not None or _aware(link.expires_at) <= now:
+        if link is None or link.revoked_at is not None or as_utc(link.expires_at) <= now:
             raise gone
         dashboard = session.get(Dashboard, link.dashboard_id)
         if dashboard is None or dashboard.deleted_at is not None \
@@ -93,8 +93,3 @@ def open_link(db: AppDatabase, token: str, now: datetime | None = None) -> Share
             raise gone
         return SharedDashboard(link.tenant_id, dashboard.id, dashboard.version,
                                store.effective_spec(session, dashboard))
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes (stored as UTC)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

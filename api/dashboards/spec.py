@@ -124,6 +124,12 @@ class DashboardSpec(BaseModel):
         return widgets
 
 
+def render_text(text: str, variables: dict[str, VariableValue]) -> str:
+    """`text` (a name or title) with each `{{var}}` the variables define filled in; an
+    undefined one is left as written."""
+    return VARIABLE.sub(lambda m: str(variables.get(m.group(1), m.group(0))), text)
+
+
 def _substitute(value: Any, variables: dict[str, VariableValue], where: str) -> Any:
     if isinstance(value, dict):
         return {k: _substitute(v, variables, f"{where}.{k}") for k, v in value.items()}

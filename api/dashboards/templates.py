@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from api.dashboards.spec import VARIABLE, DashboardSpec, VariableValue
+from api.dashboards.spec import DashboardSpec, VariableValue, render_text
 from api.errors import ApiProblem
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -37,7 +37,6 @@ def instantiate(template_id: str, variables: dict[str, VariableValue],
         raise ApiProblem(422, f"template {template_id!r} has no variable(s) {unknown}; it has "
                          f"{sorted(template['variables'])}", field="variables")
     values = {**template["variables"], **variables}
-    title = name or VARIABLE.sub(lambda m: str(values.get(m.group(1), m.group(0))),
-                                 template["spec"]["name"])
+    title = name or render_text(template["spec"]["name"], values)
     return DashboardSpec.model_validate({**template["spec"], "name": title,
                                          "variables": values})

@@ -16,14 +16,14 @@ from typing import Any
 import anyio
 from sqlalchemy import select
 
-from api.appdb import ApiKey, ReportDelivery, ReportSchedule
+from api.appdb import ApiKey, ReportDelivery, ReportSchedule, as_utc
 from api.context import ApiContext
 from api.dashboards import store
 from api.dashboards.data import dashboard_data
 from api.dashboards.exporting import export_dashboard
 from api.errors import ApiProblem
 from api.reports.delivery import DeliveryError, post_webhook, send_email, write_outbox
-from api.reports.schedules import aware, recurrence
+from api.reports.schedules import recurrence
 
 
 def _load(context: ApiContext, schedule_id: int, due: datetime):
@@ -71,7 +71,7 @@ async def fire(context: ApiContext, schedule_id: int, due: datetime,
     """Deliver schedule `schedule_id`'s report due at `due`; the logged delivery (None
     when the schedule no longer exists)."""
     now = now or datetime.now(UTC)
-    due = aware(due)
+    due = as_utc(due)
     schedule, logged, key = await anyio.to_thread.run_sync(_load, context, schedule_id, due)
     if schedule is None:
         return None

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import select
 
-from api.appdb import AppDatabase, ReportDelivery, ReportSchedule
+from api.appdb import AppDatabase, ReportDelivery, ReportSchedule, as_utc
 from api.dashboards import store
 from api.dashboards.exporting import ExportFormat
 from api.errors import ApiProblem
@@ -68,18 +68,13 @@ def recurrence(row: ReportSchedule) -> Recurrence:
                       row.weekday, row.day_of_month)
 
 
-def aware(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes (stored as UTC)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def schedule_json(row: ReportSchedule) -> dict[str, Any]:
     """The API's representation of a schedule."""
     return {"id": row.id, "dashboard_id": row.dashboard_id, "owner": row.owner,
             "cadence": row.cadence, "time": row.at_time, "timezone": row.timezone,
             "weekday": row.weekday, "day_of_month": row.day_of_month, "format": row.format,
             "channel": row.channel, "target": row.target,
-            "next_run_at": aware(row.next_run_at).isoformat()}
+            "next_run_at": as_utc(row.next_run_at).isoformat()}
 
 
 def create_schedule(db: AppDatabase, caller: store.Caller, key_id: int, dashboard_id: int,
@@ -132,7 +127,7 @@ def due_schedules(db: AppDatabase, now: datetime) -> list[tuple[int, datetime]]:
     with db.session() as session:
         rows = session.execute(select(ReportSchedule.id, ReportSchedule.next_run_at).where(
             ReportSchedule.next_run_at <= now).order_by(ReportSchedule.next_run_at))
-        return [(schedule_id, aware(at)) for schedule_id, at in rows]
+        return [(schedule_id, as_utc(at)) for schedule_id, at in rows]
 
 
 def list_deliveries(db: AppDatabase, caller: store.Caller,
@@ -144,9 +139,9 @@ def list_deliveries(db: AppDatabase, caller: store.Caller,
             ReportDelivery.tenant_id == caller.tenant_id)
             .order_by(ReportDelivery.id.desc()).limit(limit * 4))
         return [{"id": r.id, "schedule_id": r.schedule_id, "dashboard_id": r.dashboard_id,
-                 "scheduled_for": aware(r.scheduled_for).isoformat(), "status": r.status,
+                 "scheduled_for": as_utc(r.scheduled_for).isoformat(), "status": r.status,
                  "reason": r.reason, "channel": r.channel, "target": r.target,
                  "format": r.format, "bytes": r.bytes, "etag": r.etag,
                  "dataset_versions": r.dataset_versions,
-                 "created_at": aware(r.created_at).isoformat()}
+                 "created_at": as_utc(r.created_at).isoformat()}
                 for r in rows if r.dashboard_id in readable][:limit]
