@@ -310,6 +310,23 @@ class BoardDecision(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+
+class WebSession(Base):
+    """A web app sign-in: the cookie carries a random token (signed); only its sha256 is
+    stored. It acts as the key it was opened with, until it expires, is ended (sign-out)
+    or the key is revoked."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"),
+                                        index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 _migrating = threading.Lock()  # one upgrade at a time in a process (tests build many apps)
 

@@ -11,6 +11,7 @@ import anyio
 
 from api.errors import ApiProblem
 from api.keys import Principal
+from api.sessions import SAFE_METHODS, WebIdentity, csrf_matches
 
 if TYPE_CHECKING:  # the context builds the hot path, which imports this module
     from api.context import ApiContext
@@ -45,6 +46,26 @@ async def identify(context: ApiContext, token: str | None, client: str) -> Princ
             raise _too_many_failures(retry_after)
         raise ApiProblem(401, "invalid or revoked API key", headers=CHALLENGE)
     return principal
+
+
+async def identify_session(context: ApiContext, cookie: str, client: str
+                           ) -> WebIdentity | None:
+    """The web session a cookie names, or None for a forged, ended or expired one (counted
+    as a failed authentication of `client`; 429 when it failed too often lately)."""
+    if (retry_after := await context.auth_failures.blocked(client)) is not None:
+        raise _too_many_failures(retry_after)
+    identity = await anyio.to_thread.run_sync(context.web_sessions.resolve, cookie)
+    if identity is None and (retry_after := await context.auth_failures.check(client)):
+        raise _too_many_failures(retry_after)
+    return identity
+
+
+def require_csrf(identity: WebIdentity, method: str, presented: str | None) -> None:
+    """Raises ApiProblem 403 when a cookie-authenticated request that changes something
+    does not carry the session's CSRF token."""
+    if method not in SAFE_METHODS and not csrf_matches(identity, presented):
+        raise ApiProblem(403, "missing or wrong X-CSRF-Token: a signed-in browser must send "
+                         "its session's token with every change; reload the page")
 
 
 async def identify_link(context: ApiContext, client: str, open_link: Callable[[], T]) -> T:

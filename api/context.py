@@ -1,5 +1,6 @@
 """Everything a request may need, built once per app: settings, app database, key auth,
-serving store, cache, dataset versions, rate limiter, metrics, hot-path replays."""
+serving store, cache, dataset versions, rate limiter, metrics, hot-path replays, web
+sessions."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from api.hot_path import ReplayBook
 from api.keys import KeyAuthenticator
 from api.metrics import ApiMetrics
 from api.ratelimit import RateLimiter, limit_storage
+from api.sessions import WebSessions, web_secret
 from api.store import ServingStore
 from api.versions import VersionBook
 from warehouse.settings import Settings
@@ -36,6 +38,7 @@ class ApiContext:
     metrics: ApiMetrics
     redis: aioredis.Redis | None
     replays: ReplayBook
+    web_sessions: WebSessions  # web app sign-ins (api/web/)
 
     async def aclose(self) -> None:
         """Release the store, the database pool and the Redis connection."""
@@ -75,4 +78,6 @@ def build_context(settings: Settings) -> ApiContext:
         metrics=metrics,
         redis=redis,
         replays=ReplayBook(enabled=settings.api.hot_path),
+        web_sessions=WebSessions(db, web_secret(settings.api.web_secret, settings.home),
+                                 settings.api.web_session_hours),
     )

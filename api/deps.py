@@ -8,9 +8,18 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.authorize import admit, identify, require_scope
+from api.authorize import (
+    CHALLENGE,
+    admit,
+    identify,
+    identify_session,
+    require_csrf,
+    require_scope,
+)
 from api.context import ApiContext
+from api.errors import ApiProblem
 from api.keys import Principal
+from api.sessions import COOKIE, CSRF_HEADER
 from api.store import TenantScope
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer sl_…`")
@@ -29,11 +38,27 @@ Context = Annotated[ApiContext, Depends(get_context)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
+def client_of(request: Request) -> str:
+    """The client address failed authentications are counted by."""
+    return request.client.host if request.client else "unknown"
+
+
 async def _principal(request: Request, context: Context,
                      credentials: Credentials) -> Principal:
+    # A bearer key wins; without one, a signed-in browser's session cookie stands for the
+    # key it was opened with (and must carry its CSRF token to change anything).
+    cookie = request.cookies.get(COOKIE) if credentials is None else None
+    if cookie:
+        identity = await identify_session(context, cookie, client_of(request))
+        if identity is None:
+            raise ApiProblem(401, "the session has ended, expired or is not valid: sign in "
+                             "again at /sign-in, or send `Authorization: Bearer <key>`",
+                             headers=CHALLENGE)
+        require_csrf(identity, request.method, request.headers.get(CSRF_HEADER))
+        await admit(context, identity.principal)
+        return identity.principal
     token = credentials.credentials if credentials is not None else None
-    principal = await identify(context, token,
-                               request.client.host if request.client else "unknown")
+    principal = await identify(context, token, client_of(request))
     await admit(context, principal)
     return principal
 

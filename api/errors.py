@@ -4,14 +4,16 @@ unknown routes, busy store (503 + Retry-After), query limits, and anything unexp
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from clickhouse_connect.driver.exceptions import ClickHouseError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -24,6 +26,8 @@ TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not F
           405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
           415: "Unsupported Media Type", 422: "Unprocessable Content",
           429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
+PAGE_SCOPE = "sightline.page"  # set on web page requests: their errors render as pages
+PageRenderer = Callable[[Request, int, str, dict[str, str]], Response]
 # ClickHouse error codes that mean "the query is too big", not "the server is broken".
 LIMIT_CODES = {"TIMEOUT_EXCEEDED": 159, "TOO_MANY_ROWS": 158, "TOO_MANY_ROWS_OR_BYTES": 396}
 
@@ -117,11 +121,29 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
                    request, reference=reference)
 
 
-def install(app: FastAPI) -> None:
-    """Register the problem+json handlers on `app`."""
-    app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(StarletteHTTPException, _http)
-    app.add_exception_handler(ApiProblem, _api_problem)
-    app.add_exception_handler(StoreBusyError, _busy)
-    app.add_exception_handler(ClickHouseError, _clickhouse)
-    app.add_exception_handler(Exception, _unexpected)
+def _for_pages(handler: Callable[[Request, Any], Awaitable[JSONResponse]],
+               render: PageRenderer | None) -> Callable[[Request, Any], Awaitable[Response]]:
+    """`handler`, whose problem document a web page request gets as an HTML page."""
+    if render is None:
+        return handler
+
+    async def handle(request: Request, exc: Any) -> Response:
+        response = await handler(request, exc)
+        if not request.scope.get(PAGE_SCOPE):
+            return response
+        body = json.loads(response.body)
+        headers = {k: v for k, v in response.headers.items()
+                   if k.lower() in ("retry-after", "www-authenticate")}
+        return render(request, body["status"], body["detail"], headers)
+
+    return handle
+
+
+def install(app: FastAPI, page_renderer: PageRenderer | None = None) -> None:
+    """Register the problem+json handlers on `app`; requests marked as web pages
+    (`PAGE_SCOPE`) get the same problem as a page drawn by `page_renderer`."""
+    for kind, handler in ((RequestValidationError, _validation),
+                          (StarletteHTTPException, _http), (ApiProblem, _api_problem),
+                          (StoreBusyError, _busy), (ClickHouseError, _clickhouse),
+                          (Exception, _unexpected)):
+        app.add_exception_handler(kind, _for_pages(handler, page_renderer))

@@ -1,5 +1,6 @@
-"""The app factory: `create_app()` wires settings, services, middleware, error handlers and
-the routers under /v1. `api.main:app` is what uvicorn serves (`sightline serve`)."""
+"""The app factory: `create_app()` wires settings, services, middleware, error handlers, the
+routers under /v1 and the web app at /. `api.main:app` is what uvicorn serves (`sightline
+serve`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from api.hot_path import HotPathMiddleware
 from api.middleware import BodyLimitMiddleware, MetricsMiddleware
 from api.pipeline_runs import RunLauncher
 from api.system import router as system
+from api.web import router as web
 from warehouse.settings import Settings, load_settings
 
 API_PREFIX = "/v1"
@@ -56,16 +58,19 @@ def create_app(settings: Settings | None = None, context: ApiContext | None = No
         "`{data, meta}`, every error RFC 9457 problem+json.",
         lifespan=lifespan,
         responses=PROBLEM_RESPONSES,
+        docs_url=None,  # served by the web app over vendored assets (works offline)
+        redoc_url=None,
     )
     app.state.context = context
     app.state.run_launcher = run_launcher
-    errors.install(app)
+    errors.install(app, page_renderer=web.error_page)
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(system.router)
     for router in _routers():
         api.include_router(router)
     app.include_router(api)
     app.include_router(system.prometheus_router)
+    web.install(app)
     # Added first = innermost: metrics and body limits apply to hot-path answers too.
     app.add_middleware(HotPathMiddleware, context=context)
     app.add_middleware(BodyLimitMiddleware, default_limit=settings.api.max_body_bytes,

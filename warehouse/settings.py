@@ -55,6 +55,8 @@ class ApiSettings:
     auth_failures_per_minute: int = 30  # bad keys per client address before 429
     version_ttl_seconds: float = 1.0
     hot_path: bool = True  # answer repeat cached reads before routing (api/hot_path.py)
+    web_secret: str | None = None  # signs web session cookies (None: <home>/web-secret)
+    web_session_hours: int = 12  # a web sign-in lasts this long
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,8 @@ def _api_settings(env: Mapping[str, str]) -> ApiSettings:
                                         defaults.auth_failures_per_minute),
         hot_path=env.get("SIGHTLINE_API_HOT_PATH", "1").strip().lower()
         not in ("0", "false", "no", "off"),
+        web_secret=env.get("SIGHTLINE_WEB_SECRET") or None,
+        web_session_hours=number("SIGHTLINE_WEB_SESSION_HOURS", defaults.web_session_hours),
     )
 
 
@@ -245,5 +249,7 @@ ENV_VARS: frozenset[str] = frozenset(
         "SIGHTLINE_REPORTS_FROM",
         "SIGHTLINE_REPORTS_OUTBOX",
         "SIGHTLINE_REPORTS_WEBHOOK_SECRET",
+        "SIGHTLINE_WEB_SECRET",
+        "SIGHTLINE_WEB_SESSION_HOURS",
     }
 )

@@ -18,15 +18,16 @@ from api.dashboards.exporting import MEDIA_TYPES, ExportFormat, export_dashboard
 from api.dashboards.spec import (
     DashboardFilters,
     DashboardSpec,
+    RangeQuery,
     Role,
     VariableValue,
     Visibility,
     Widget,
     check,
+    override_filters,
 )
 from api.dashboards.templates import builtin_templates, instantiate
-from api.deps import Context, Reader
-from api.envelopes import Day
+from api.deps import Context, Reader, client_of
 from api.errors import ApiProblem, invalid
 from api.keys import Principal
 
@@ -96,32 +97,10 @@ class ForkRequest(BaseModel):
     follow: bool = True
 
 
-class RangeQuery(BaseModel):
-    """A date range for one request, over the dashboard's own (query parameters)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    date_from: Day | None = Field(None, description="Overrides the dashboard's range")
-    date_to: Day | None = None
-    last_days: int | None = Field(None, ge=1, le=3_660)
-
-
 class ExportQuery(RangeQuery):
     """An export's format and date range."""
 
     format: ExportFormat = Field("pdf", description="pdf, xlsx, pptx or csv")
-
-
-def _override(spec: DashboardSpec, span: RangeQuery) -> DashboardFilters | None:
-    """The request's date range over the dashboard's filters (None: the dashboard's)."""
-    if not (span.date_from or span.date_to or span.last_days):
-        return None
-    try:
-        return DashboardFilters.model_validate({
-            **span.model_dump(include=set(RangeQuery.model_fields)),
-            "properties": spec.filters.properties})
-    except ValidationError as exc:
-        raise invalid(exc) from None
 
 
 def _caller(principal: Principal) -> store.Caller:
@@ -199,7 +178,7 @@ async def get_dashboard_data(
 ) -> Response:
     view = await _in_thread(store.get, context.db, _caller(principal), dashboard_id)
     return await _data_answer(context, principal.tenant_id, view.id, view.version, view.spec,
-                              _override(view.spec, span))
+                              override_filters(view.spec, span))
 
 
 async def _data_answer(context, tenant_id: str, dashboard_id: int, version: int,
@@ -291,13 +270,12 @@ async def open_shared(
     token: Annotated[str, Path(max_length=100)], request: Request, context: Context,
     span: Annotated[RangeQuery, Query()],
 ) -> Response:
-    client = request.client.host if request.client else "unknown"
-    shared = await identify_link(context, client,
+    shared = await identify_link(context, client_of(request),
                                  lambda: sharing.open_link(context.db, token))
     await admit(context, Principal(0, "share", shared.tenant_id, frozenset({"read"})))
     return await _data_answer(context, shared.tenant_id, shared.dashboard_id, shared.version,
                               shared.spec,
-                              _override(shared.spec, span))
+                              override_filters(shared.spec, span))
 
 
 @router.get("/{dashboard_id}/export", summary="The dashboard as PDF, XLSX, PPTX or CSV",
@@ -310,7 +288,7 @@ async def export(
     view = await _in_thread(store.get, context.db, _caller(principal), dashboard_id)
     made = await export_dashboard(context, principal.tenant_id, view.id, view.version,
                                   view.spec, span.format,
-                                  _override(view.spec, span))
+                                  override_filters(view.spec, span))
     headers = {"ETag": made.etag, "Cache-Control": "private, no-cache",
                "Content-Disposition": f'attachment; filename="{made.filename}"'}
     if request.headers.get("if-none-match") == made.etag:

@@ -172,3 +172,30 @@ def check(spec: DashboardSpec, today: date) -> None:
             PARAMS[widget.source].model_validate(resolve(spec, index, today))
         except ValidationError as exc:
             raise invalid(exc, f"widgets.{index}.params") from None
+
+
+class RangeQuery(BaseModel):
+    """A date range for one request, over the dashboard's own (query parameters)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date_from: Day | None = Field(None, description="Overrides the dashboard's range")
+    date_to: Day | None = None
+    last_days: int | None = Field(None, ge=1, le=3_660)
+
+
+def override_filters(spec: DashboardSpec, span: RangeQuery,
+                     properties: list[PropertyFilter] | None = None
+                     ) -> DashboardFilters | None:
+    """The request's date range (and `properties`, added to the dashboard's) over the
+    dashboard's filters; None when the request overrides nothing. A bad range is a 422."""
+    ranged = bool(span.date_from or span.date_to or span.last_days)
+    if not ranged and not properties:
+        return None
+    dates = (span.model_dump(include=set(RangeQuery.model_fields)) if ranged else
+             spec.filters.model_dump(include={"date_from", "date_to", "last_days"}))
+    try:
+        return DashboardFilters.model_validate({
+            **dates, "properties": [*spec.filters.properties, *(properties or [])]})
+    except ValidationError as exc:
+        raise invalid(exc) from None

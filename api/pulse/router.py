@@ -22,6 +22,7 @@ from api.pipeline_runs import (
     RunLauncher,
 )
 from api.pulse import insights as growth_pulse
+from api.pulse.daily import PULSE_DAILY, PulseDailyQuery
 from api.pulse.schemas import InsightPage, InsightsQuery, PulseRun, PulseRunRequest
 
 router = APIRouter(prefix="/modules", tags=["modules"])
@@ -49,6 +50,18 @@ def run_launcher(request: Request) -> RunLauncher:
 async def insights(query: Annotated[InsightsQuery, Query()], request: Request,
                    context: Context, principal: Reader) -> Response:
     return await growth_pulse.PULSE_INSIGHTS.answer(request, context, principal, query)
+
+
+@router.get(
+    "/growth-pulse/daily",
+    summary="Growth pulse KPIs by day, with week-over-week change (mart_growth_pulse_daily)",
+    description="Sessions, signups, conversions, revenue and conversion rate per day, each "
+    "with its value seven days earlier and the relative change, newest day first; "
+    "`latest=true` gives the latest day only (the web app's home KPIs).",
+)
+async def daily(query: Annotated[PulseDailyQuery, Query()], request: Request,
+                context: Context, principal: Reader) -> Response:
+    return await PULSE_DAILY.answer(request, context, principal, query)
 
 
 @router.post(

@@ -1,0 +1,1 @@
+"""One module of pages per domain; `api.web.router` assembles them."""

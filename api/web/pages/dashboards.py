@@ -1,0 +1,122 @@
+"""Dashboard pages: the list (with templates to start from), a dashboard drawn from the
+same evaluation as `GET /v1/dashboards/{id}/data` and rendered from the exports' one
+document (so a chart shows the numbers a PDF or XLSX shows), its editor and its versions.
+
+Every change (create, save, restore, share, schedule) is a form the page's script sends
+to the API route itself, with the session's CSRF token: the web app adds no write path.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Path, Query, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from api.analytics.schemas import PropertyFilter
+from api.custom_metrics.store import list_metrics
+from api.dashboards import store
+from api.dashboards.data import dashboard_data
+from api.dashboards.exports.document import ExportDocument, build_document
+from api.dashboards.sources import PARAMS
+from api.dashboards.spec import (
+    GRID_COLUMNS,
+    DashboardSpec,
+    RangeQuery,
+    override_filters,
+)
+from api.dashboards.templates import builtin_templates
+from api.deps import Context
+from api.errors import invalid
+from api.keys import Principal
+from api.web.auth import SignedIn
+from api.web.pages.common import in_thread, page_router
+from api.web.templating import render
+
+router = page_router()
+DashboardId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+CHART_KINDS = ("line", "bar", "area", "pie", "table", "kpi", "heatmap", "scatter", "funnel",
+               "retention_grid")
+
+
+class ViewQuery(RangeQuery):
+    """A dashboard page's date range and one extra property filter."""
+
+    property_key: str | None = None
+    property_operator: str = "exact"
+    property_value: str | None = None
+
+    def properties(self) -> list[PropertyFilter]:
+        """The extra property filter, if the form named one."""
+        if not self.property_key or self.property_value is None:
+            return []
+        try:
+            return [PropertyFilter.model_validate({
+                "key": self.property_key, "operator": self.property_operator,
+                "value": self.property_value})]
+        except ValidationError as exc:
+            raise invalid(exc, "property") from None
+
+
+def caller(principal: Principal) -> store.Caller:
+    """The dashboards store's view of the signed-in key (the API's own rule)."""
+    return store.Caller(principal.tenant_id, principal.actor, principal.allows("admin"))
+
+
+async def evaluate(context, tenant_id: str, dashboard_id: int, version: int,
+                   spec: DashboardSpec, filters) -> ExportDocument:
+    """The dashboard's widgets evaluated as the data route does, as the exports' document."""
+    widgets = await dashboard_data(context, tenant_id, spec, filters)
+    answer: dict[str, Any] = {"id": dashboard_id, "name": spec.name, "version": version,
+                              "widgets": widgets}
+    return build_document(tenant_id, answer, data_as_of="")
+
+
+def grid_style(position: dict[str, int]) -> str:
+    """The CSS grid placement of a widget."""
+    return (f"grid-column: {position['x'] + 1} / span {position['w']}; "
+            f"grid-row: {position['y'] + 1} / span {position['h']};")
+
+
+@router.get("/dashboards")
+async def dashboards(request: Request, context: Context, identity: SignedIn) -> Response:
+    views = await in_thread(store.list_visible, context.db, caller(identity.principal))
+    return render(request, "dashboards/list.html", {
+        "dashboards": views, "templates": list(builtin_templates().values())}, identity)
+
+
+@router.get("/dashboards/{dashboard_id}")
+async def dashboard(dashboard_id: DashboardId, request: Request, context: Context,
+                    identity: SignedIn, query: Annotated[ViewQuery, Query()]) -> Response:
+    principal = identity.principal
+    view = await in_thread(store.get, context.db, caller(principal), dashboard_id)
+    filters = override_filters(view.spec, query, query.properties())
+    document = await evaluate(context, principal.tenant_id, view.id, view.version, view.spec,
+                              filters)
+    return render(request, "dashboards/view.html", {
+        "view": view, "document": document, "query": query, "grid_style": grid_style,
+        "positions": {w.id: w.position.model_dump() for w in view.spec.widgets},
+        "shared": False}, identity)
+
+
+@router.get("/dashboards/{dashboard_id}/edit")
+async def edit(dashboard_id: DashboardId, request: Request, context: Context,
+               identity: SignedIn) -> Response:
+    principal = identity.principal
+    view = await in_thread(store.get_for, context.db, caller(principal), dashboard_id,
+                           "editor")
+    metrics = await in_thread(list_metrics, context.db, principal.tenant_id)
+    return render(request, "dashboards/edit.html", {
+        "view": view, "spec": view.spec.model_dump(mode="json"), "sources": sorted(PARAMS),
+        "kinds": CHART_KINDS, "metrics": metrics, "columns": GRID_COLUMNS}, identity)
+
+
+@router.get("/dashboards/{dashboard_id}/versions")
+async def versions(dashboard_id: DashboardId, request: Request, context: Context,
+                   identity: SignedIn) -> Response:
+    principal = identity.principal
+    view = await in_thread(store.get, context.db, caller(principal), dashboard_id)
+    saved = await in_thread(store.versions, context.db, caller(principal), dashboard_id)
+    return render(request, "dashboards/versions.html", {"view": view, "versions": saved},
+                  identity)
