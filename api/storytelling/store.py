@@ -76,3 +76,14 @@ def get_claim(db: AppDatabase, tenant_id: str, claim_id: str) -> dict[str, Any]:
             raise ApiProblem(404, f"no claim {claim_id} in this tenant; claims come from "
                              "narratives (POST /v1/storytelling/generate)")
         return {"id": claim_id, **row.claim, "rows": row.rows}
+
+
+def list_narratives(db: AppDatabase, tenant_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The tenant's stored narratives, newest first: id, title, request and when."""
+    with db.session() as session:
+        rows = session.scalars(select(StoredNarrative)
+                               .where(StoredNarrative.tenant_id == tenant_id)
+                               .order_by(StoredNarrative.id.desc()).limit(limit))
+        return [{"id": row.id, "title": row.title, "request": row.request,
+                 "created_by": row.created_by, "created_at": row.created_at}
+                for row in rows]
