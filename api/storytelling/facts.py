@@ -59,28 +59,46 @@ class Facts:
 
     def sources(self) -> list[Source]:
         """Every answer the facts hold."""
-        found = [self.growth, self.revenue, self.share_now, self.share_before,
-                 self.sentiment, self.sentiment_before, self.wargame, self.crisis,
-                 *self.drivers.values()]
+        found = [
+            self.growth,
+            self.revenue,
+            self.share_now,
+            self.share_before,
+            self.sentiment,
+            self.sentiment_before,
+            self.wargame,
+            self.crisis,
+            *self.drivers.values(),
+        ]
         return [s for s in found if s is not None]
 
 
-async def _ask(context: ApiContext, tenant_id: str, runner: QueryRunner,
-               params: dict[str, Any]) -> Source:
+async def _ask(
+    context: ApiContext, tenant_id: str, runner: QueryRunner, params: dict[str, Any]
+) -> Source:
     answer = await runner.run(context, tenant_id, params)
     return Source(runner.name, params, answer.dataset_versions, answer.data)
 
 
-async def gather_facts(context: ApiContext, tenant_id: str, date_from: date, date_to: date,
-                       brand: str | None = None) -> Facts:
+async def gather_facts(
+    context: ApiContext, tenant_id: str, date_from: date, date_to: date, brand: str | None = None
+) -> Facts:
     """Ask the runners every question a narrative about [date_from, date_to] reads."""
     span = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
     before_from, before_to = previous_range(date_from, date_to)
     before = {"date_from": before_from.isoformat(), "date_to": before_to.isoformat()}
-    growth = {**span, "interval": "day", "compare": True,
-              "series": [{"event": e, "math": "total"} for e in GROWTH_EVENTS]}
-    revenue = {**span, "interval": "day", "compare": True,
-               "series": [{"event": "purchase", "math": "sum", "math_property": "revenue"}]}
+    growth = {
+        **span,
+        "interval": "day",
+        "compare": True,
+        "series": [{"event": e, "math": "total"} for e in GROWTH_EVENTS],
+    }
+    revenue = {
+        **span,
+        "interval": "day",
+        "compare": True,
+        "series": [{"event": "purchase", "math": "sum", "math_property": "revenue"}],
+    }
     questions: dict[str, tuple[QueryRunner, dict[str, Any]]] = {
         "growth": (TRENDS, growth),
         "revenue": (TRENDS, revenue),
@@ -88,10 +106,20 @@ async def gather_facts(context: ApiContext, tenant_id: str, date_from: date, dat
         "share_before": (SHARE_OF_VOICE, {**before, "metric": "mentions"}),
         "wargame": (WARGAME_RESULTS, {"as_of": date_to.isoformat()}),
         "crisis": (CRISIS_ALERTS, {**span, "brand": [brand] if brand else []}),
-        **{f"driver:{d}": (TRENDS, {**span, "interval": "day", "compare": True,
-                                    "breakdown": d, "breakdown_limit": 10,
-                                    "series": [{"event": "signup", "math": "total"}]})
-           for d in DRIVER_DIMENSIONS},
+        **{
+            f"driver:{d}": (
+                TRENDS,
+                {
+                    **span,
+                    "interval": "day",
+                    "compare": True,
+                    "breakdown": d,
+                    "breakdown_limit": 10,
+                    "series": [{"event": "signup", "math": "total"}],
+                },
+            )
+            for d in DRIVER_DIMENSIONS
+        },
     }
     if brand:
         questions["sentiment"] = (SENTIMENT, {**span, "brand": [brand]})

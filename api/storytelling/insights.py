@@ -38,8 +38,9 @@ def _direction(change: float) -> str:
     return "up" if change > 0 else "down" if change < 0 else "flat"
 
 
-def _periods(source: Source, series: str | None = None,
-             breakdown: bool = False) -> dict[tuple[str, str], dict]:
+def _periods(
+    source: Source, series: str | None = None, breakdown: bool = False
+) -> dict[tuple[str, str], dict]:
     """(label or breakdown value, current|previous) → trend result."""
     out = {}
     for result in source.data["results"]:
@@ -52,13 +53,24 @@ def _periods(source: Source, series: str | None = None,
 
 def _claim_total(book: ClaimBook, source: Source, result: dict, unit: str = "count") -> Claim:
     return book.claim(
-        sum(result["data"]), unit, dataset="raw_events", table="raw_events",
-        key={"question": source.runner, "series": result["label"],
-             "breakdown_value": result.get("breakdown_value"), "period": result["compare"],
-             "dates": [result["dates"][0], result["dates"][-1]]},
-        column="sum(data)", dataset_versions=source.dataset_versions, params=source.params,
-        rows=[{"date": d, "value": v} for d, v in zip(result["dates"], result["data"],
-                                                      strict=True)])
+        sum(result["data"]),
+        unit,
+        dataset="raw_events",
+        table="raw_events",
+        key={
+            "question": source.runner,
+            "series": result["label"],
+            "breakdown_value": result.get("breakdown_value"),
+            "period": result["compare"],
+            "dates": [result["dates"][0], result["dates"][-1]],
+        },
+        column="sum(data)",
+        dataset_versions=source.dataset_versions,
+        params=source.params,
+        rows=[
+            {"date": d, "value": v} for d, v in zip(result["dates"], result["data"], strict=True)
+        ],
+    )
 
 
 def growth_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
@@ -80,19 +92,36 @@ def growth_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
         claims = {"current": current, "previous": previous}
         if change.relative is not None:
             claims["relative"] = book.claim(
-                abs(change.relative), "percent", dataset="raw_events", table="raw_events",
-                key={"question": facts.growth.runner, "series": event}, column="change",
-                dataset_versions=facts.growth.dataset_versions, params=facts.growth.params,
-                formula="|current - previous| / previous", inputs=(current, previous))
+                abs(change.relative),
+                "percent",
+                dataset="raw_events",
+                table="raw_events",
+                key={"question": facts.growth.runner, "series": event},
+                column="change",
+                dataset_versions=facts.growth.dataset_versions,
+                params=facts.growth.params,
+                formula="|current - previous| / previous",
+                inputs=(current, previous),
+            )
         weight = 1.0 if change.significant else WITHIN_CHANCE
-        chart = Table([Column("date", "date"), Column("this period", "number"),
-                       Column("previous period", "number")],
-                      [[d, v, p] for d, v, p in zip(now["dates"], now["data"], before["data"],
-                                                    strict=False)])
-        found.append(Insight("growth", abs(change.relative or 0) * weight,
-                             _direction(change.absolute), claims,
-                             {"event": event, "significant": change.significant,
-                              "p_value": change.p_value}, ("line", chart)))
+        chart = Table(
+            [
+                Column("date", "date"),
+                Column("this period", "number"),
+                Column("previous period", "number"),
+            ],
+            [[d, v, p] for d, v, p in zip(now["dates"], now["data"], before["data"], strict=False)],
+        )
+        found.append(
+            Insight(
+                "growth",
+                abs(change.relative or 0) * weight,
+                _direction(change.absolute),
+                claims,
+                {"event": event, "significant": change.significant, "p_value": change.p_value},
+                ("line", chart),
+            )
+        )
     return found
 
 
@@ -108,23 +137,48 @@ def anomaly_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
         return []
     top = max(found, key=lambda a: abs(a.score))
     day = result["dates"][top.index]
-    rows = [{"date": d, "value": v} for d, v in zip(result["dates"], result["data"],
-                                                    strict=True)]
-    value = book.claim(top.value, "count", dataset="raw_events", table="raw_events",
-                       key={"question": facts.growth.runner, "series": "signup", "date": day},
-                       column="data", dataset_versions=facts.growth.dataset_versions,
-                       params=facts.growth.params, rows=[r for r in rows if r["date"] == day])
-    median = book.claim(top.median, "count", dataset="raw_events", table="raw_events",
-                        key={"question": facts.growth.runner, "series": "signup",
-                             "dates": [result["dates"][0], result["dates"][-1]]},
-                        column="median(data)", dataset_versions=facts.growth.dataset_versions,
-                        params=facts.growth.params, formula="median of the daily values",
-                        rows=rows)
-    chart = Table([Column("date", "date"), Column("signups", "number")],
-                  [[r["date"], r["value"]] for r in rows])
-    return [Insight("anomaly", min(abs(top.score) / 10, 1.0), _direction(top.value - top.median),
-                    {"value": value, "median": median}, {"event": "signup", "day": day},
-                    ("line", chart))]
+    rows = [{"date": d, "value": v} for d, v in zip(result["dates"], result["data"], strict=True)]
+    value = book.claim(
+        top.value,
+        "count",
+        dataset="raw_events",
+        table="raw_events",
+        key={"question": facts.growth.runner, "series": "signup", "date": day},
+        column="data",
+        dataset_versions=facts.growth.dataset_versions,
+        params=facts.growth.params,
+        rows=[r for r in rows if r["date"] == day],
+    )
+    median = book.claim(
+        top.median,
+        "count",
+        dataset="raw_events",
+        table="raw_events",
+        key={
+            "question": facts.growth.runner,
+            "series": "signup",
+            "dates": [result["dates"][0], result["dates"][-1]],
+        },
+        column="median(data)",
+        dataset_versions=facts.growth.dataset_versions,
+        params=facts.growth.params,
+        formula="median of the daily values",
+        rows=rows,
+    )
+    chart = Table(
+        [Column("date", "date"), Column("signups", "number")],
+        [[r["date"], r["value"]] for r in rows],
+    )
+    return [
+        Insight(
+            "anomaly",
+            min(abs(top.score) / 10, 1.0),
+            _direction(top.value - top.median),
+            {"value": value, "median": median},
+            {"event": "signup", "day": day},
+            ("line", chart),
+        )
+    ]
 
 
 def driver_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
@@ -134,11 +188,13 @@ def driver_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
         periods = _periods(source, breakdown=True)
         values = {name for name, _ in periods}
         dimensions[dimension] = {
-            name: (sum(periods[(name, "previous")]["data"]) if (name, "previous") in periods
-                   else 0.0,
-                   sum(periods[(name, "current")]["data"]) if (name, "current") in periods
-                   else 0.0)
-            for name in sorted(values) if name != "Other"}
+            name: (
+                sum(periods[(name, "previous")]["data"]) if (name, "previous") in periods else 0.0,
+                sum(periods[(name, "current")]["data"]) if (name, "current") in periods else 0.0,
+            )
+            for name in sorted(values)
+            if name != "Other"
+        }
     found = drivers(dimensions)
     if not found:
         return []
@@ -146,26 +202,52 @@ def driver_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
     segment = top.segments[0]
     source = facts.drivers[top.dimension]
     periods = _periods(source, breakdown=True)
-    inputs = tuple(_claim_total(book, source, periods[(segment.value, p)])
-                   for p in ("current", "previous") if (segment.value, p) in periods)
-    common = {"dataset": "raw_events", "table": "raw_events",
-              "key": {"question": source.runner, "breakdown": top.dimension,
-                      "segment": segment.value},
-              "dataset_versions": source.dataset_versions, "params": source.params}
-    shift = book.claim(abs(segment.actual - segment.expected), "count", column="change",
-                       formula="|current - previous| of the segment", inputs=inputs, **common)
-    share = book.claim(min(abs(segment.explanatory_power), 1.0), "percent",
-                       column="explanatory_power",
-                       formula="segment change / total change (Adtributor)", inputs=inputs,
-                       **common)
-    chart = Table([Column(top.dimension, "text"), Column("previous period", "number"),
-                   Column("this period", "number")],
-                  [[name, e, a] for name, (e, a) in dimensions[top.dimension].items()])
-    return [Insight("driver", abs(segment.explanatory_power) * min(top.surprise * 10, 1.0),
-                    _direction(segment.actual - segment.expected),
-                    {"shift": shift, "share": share},
-                    {"dimension": top.dimension, "segment": segment.value, "event": "signup"},
-                    ("bar", chart))]
+    inputs = tuple(
+        _claim_total(book, source, periods[(segment.value, p)])
+        for p in ("current", "previous")
+        if (segment.value, p) in periods
+    )
+    common = {
+        "dataset": "raw_events",
+        "table": "raw_events",
+        "key": {"question": source.runner, "breakdown": top.dimension, "segment": segment.value},
+        "dataset_versions": source.dataset_versions,
+        "params": source.params,
+    }
+    shift = book.claim(
+        abs(segment.actual - segment.expected),
+        "count",
+        column="change",
+        formula="|current - previous| of the segment",
+        inputs=inputs,
+        **common,
+    )
+    share = book.claim(
+        min(abs(segment.explanatory_power), 1.0),
+        "percent",
+        column="explanatory_power",
+        formula="segment change / total change (Adtributor)",
+        inputs=inputs,
+        **common,
+    )
+    chart = Table(
+        [
+            Column(top.dimension, "text"),
+            Column("previous period", "number"),
+            Column("this period", "number"),
+        ],
+        [[name, e, a] for name, (e, a) in dimensions[top.dimension].items()],
+    )
+    return [
+        Insight(
+            "driver",
+            abs(segment.explanatory_power) * min(top.surprise * 10, 1.0),
+            _direction(segment.actual - segment.expected),
+            {"shift": shift, "share": share},
+            {"dimension": top.dimension, "segment": segment.value, "event": "signup"},
+            ("bar", chart),
+        )
+    ]
 
 
 def revenue_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
@@ -175,36 +257,63 @@ def revenue_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
     revenue = {p: r for (_, p), r in _periods(facts.revenue).items()}
     growth = _periods(facts.growth)
     try:
-        totals = {p: (sum(growth[("visit", p)]["data"]), sum(growth[("purchase", p)]["data"]),
-                      sum(revenue[p]["data"])) for p in ("previous", "current")}
+        totals = {
+            p: (
+                sum(growth[("visit", p)]["data"]),
+                sum(growth[("purchase", p)]["data"]),
+                sum(revenue[p]["data"]),
+            )
+            for p in ("previous", "current")
+        }
     except KeyError:
         return []
     if any(v <= 0 for period in totals.values() for v in period):
         return []
     (v0, p0, r0), (v1, p1, r1) = totals["previous"], totals["current"]
-    parts = product_change({"sessions": (v0, v1), "conversion": (p0 / v0, p1 / v1),
-                            "order_value": (r0 / p0, r1 / p1)})
+    parts = product_change(
+        {"sessions": (v0, v1), "conversion": (p0 / v0, p1 / v1), "order_value": (r0 / p0, r1 / p1)}
+    )
     now = _claim_total(book, facts.revenue, revenue["current"], "money")
     before = _claim_total(book, facts.revenue, revenue["previous"], "money")
-    inputs = (now, before, *(_claim_total(book, facts.growth, growth[(e, p)])
-                             for e in ("visit", "purchase") for p in ("current", "previous")))
+    inputs = (
+        now,
+        before,
+        *(
+            _claim_total(book, facts.growth, growth[(e, p)])
+            for e in ("visit", "purchase")
+            for p in ("current", "previous")
+        ),
+    )
     claims = {"current": now, "previous": before}
     for name, part in parts.items():
         claims[name] = book.claim(
-            abs(part), "money", dataset="raw_events", table="raw_events",
-            key={"question": facts.revenue.runner, "factor": name}, column="change",
-            dataset_versions={**facts.revenue.dataset_versions,
-                              **facts.growth.dataset_versions},
+            abs(part),
+            "money",
+            dataset="raw_events",
+            table="raw_events",
+            key={"question": facts.revenue.runner, "factor": name},
+            column="change",
+            dataset_versions={**facts.revenue.dataset_versions, **facts.growth.dataset_versions},
             params={"revenue": facts.revenue.params, "growth": facts.growth.params},
             formula=f"L(R1, R0) · ln({name}1 / {name}0), revenue = sessions × conversion "
-                    "× order value", inputs=inputs)
+            "× order value",
+            inputs=inputs,
+        )
     main = max(parts, key=lambda k: abs(parts[k]))
-    chart = Table([Column("factor", "text"), Column("change in revenue", "number")],
-                  [[name, part] for name, part in parts.items()])
-    return [Insight("revenue", abs(r1 - r0) / r0, _direction(r1 - r0), claims,
-                    {"main_factor": main,
-                     "directions": {k: _direction(v) for k, v in parts.items()}},
-                    ("waterfall", chart))]
+    chart = Table(
+        [Column("factor", "text"), Column("change in revenue", "number")],
+        [[name, part] for name, part in parts.items()],
+    )
+    return [
+        Insight(
+            "revenue",
+            abs(r1 - r0) / r0,
+            _direction(r1 - r0),
+            claims,
+            {"main_factor": main, "directions": {k: _direction(v) for k, v in parts.items()}},
+            ("waterfall", chart),
+        )
+    ]
 
 
 def share_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
@@ -221,25 +330,51 @@ def share_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
         return []
 
     def share(source: Source, row: dict, period: str) -> Claim:
-        return book.claim(row["share"], "percent", dataset="mart_share_of_voice_daily",
-                          table="mart_share_of_voice_daily",
-                          key={"brand": brand, "period": period, **{
-                              k: source.params[k] for k in ("date_from", "date_to")}},
-                          column="share", dataset_versions=source.dataset_versions,
-                          params=source.params, rows=[row])
+        return book.claim(
+            row["share"],
+            "percent",
+            dataset="mart_share_of_voice_daily",
+            table="mart_share_of_voice_daily",
+            key={
+                "brand": brand,
+                "period": period,
+                **{k: source.params[k] for k in ("date_from", "date_to")},
+            },
+            column="share",
+            dataset_versions=source.dataset_versions,
+            params=source.params,
+            rows=[row],
+        )
+
     current = share(facts.share_now, now[brand], "current")
     previous = share(facts.share_before, before[brand], "previous")
     points = current.value - previous.value
-    delta = book.claim(abs(points), "percent", dataset="mart_share_of_voice_daily",
-                       table="mart_share_of_voice_daily", key={"brand": brand},
-                       column="share", dataset_versions=facts.share_now.dataset_versions,
-                       params=facts.share_now.params, formula="|share now - share before|",
-                       inputs=(current, previous))
-    chart = Table([Column("brand", "text"), Column("share", "number")],
-                  [[b, now[b]["share"]] for b in sorted(now)])
-    return [Insight("share_of_voice", abs(points) * 4, _direction(points),
-                    {"current": current, "previous": previous, "delta": delta},
-                    {"brand": brand}, ("pie", chart))]
+    delta = book.claim(
+        abs(points),
+        "percent",
+        dataset="mart_share_of_voice_daily",
+        table="mart_share_of_voice_daily",
+        key={"brand": brand},
+        column="share",
+        dataset_versions=facts.share_now.dataset_versions,
+        params=facts.share_now.params,
+        formula="|share now - share before|",
+        inputs=(current, previous),
+    )
+    chart = Table(
+        [Column("brand", "text"), Column("share", "number")],
+        [[b, now[b]["share"]] for b in sorted(now)],
+    )
+    return [
+        Insight(
+            "share_of_voice",
+            abs(points) * 4,
+            _direction(points),
+            {"current": current, "previous": previous, "delta": delta},
+            {"brand": brand},
+            ("pie", chart),
+        )
+    ]
 
 
 def wargame_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
@@ -248,18 +383,41 @@ def wargame_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
         return []
     worst = max(facts.wargame.data, key=lambda r: (r["probability_of_loss"], r["scenario"]))
     claims = {}
-    for column, unit in (("probability_of_loss", "percent"), ("profit_change_p10", "money"),
-                         ("profit_change_p50", "money"), ("profit_change_p90", "money")):
+    for column, unit in (
+        ("probability_of_loss", "percent"),
+        ("profit_change_p10", "money"),
+        ("profit_change_p50", "money"),
+        ("profit_change_p90", "money"),
+    ):
         claims[column] = book.claim(
-            worst[column], unit, dataset="sim_wargame_results", table="sim_wargame_results",
+            worst[column],
+            unit,
+            dataset="sim_wargame_results",
+            table="sim_wargame_results",
             key={"as_of_date": str(worst["as_of_date"]), "scenario": worst["scenario"]},
-            column=column, dataset_versions=facts.wargame.dataset_versions,
-            params=facts.wargame.params, rows=[worst])
-    chart = Table([Column("outcome", "text"), Column("profit change", "number")],
-                  [[name, worst[f"profit_change_{name}"]] for name in ("p10", "p50", "p90")])
-    return [Insight("wargame_risk", float(worst["probability_of_loss"]), "down", claims,
-                    {"scenario": worst["scenario"], "risk_level": worst["risk_level"],
-                     "counter_move": worst["recommended_counter_move"]}, ("bar", chart))]
+            column=column,
+            dataset_versions=facts.wargame.dataset_versions,
+            params=facts.wargame.params,
+            rows=[worst],
+        )
+    chart = Table(
+        [Column("outcome", "text"), Column("profit change", "number")],
+        [[name, worst[f"profit_change_{name}"]] for name in ("p10", "p50", "p90")],
+    )
+    return [
+        Insight(
+            "wargame_risk",
+            float(worst["probability_of_loss"]),
+            "down",
+            claims,
+            {
+                "scenario": worst["scenario"],
+                "risk_level": worst["risk_level"],
+                "counter_move": worst["recommended_counter_move"],
+            },
+            ("bar", chart),
+        )
+    ]
 
 
 EVIDENCE_POSTS = 2
@@ -273,24 +431,40 @@ def sentiment_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
     before = [r for r in facts.sentiment_before.data if r["net_sentiment"] is not None]
     if len(now) < 2 or len(before) < 2:
         return []
-    change = mean_change([r["net_sentiment"] for r in now],
-                         [r["net_sentiment"] for r in before])
+    change = mean_change([r["net_sentiment"] for r in now], [r["net_sentiment"] for r in before])
 
     def mean(source: Source, rows: list[dict], period: str) -> Claim:
-        return book.claim(sum(r["net_sentiment"] for r in rows) / len(rows), "score",
-                          dataset="mart_brand_sentiment_daily",
-                          table="mart_brand_sentiment_daily",
-                          key={"brand": facts.brand, "period": period,
-                               **{k: source.params.get(k) for k in ("date_from", "date_to")}},
-                          column="avg(net_sentiment)", dataset_versions=source.dataset_versions,
-                          params=source.params, formula="mean of the daily net sentiment",
-                          rows=rows)
-    claims = {"current": mean(facts.sentiment, now, "current"),
-              "previous": mean(facts.sentiment_before, before, "previous")}
+        return book.claim(
+            sum(r["net_sentiment"] for r in rows) / len(rows),
+            "score",
+            dataset="mart_brand_sentiment_daily",
+            table="mart_brand_sentiment_daily",
+            key={
+                "brand": facts.brand,
+                "period": period,
+                **{k: source.params.get(k) for k in ("date_from", "date_to")},
+            },
+            column="avg(net_sentiment)",
+            dataset_versions=source.dataset_versions,
+            params=source.params,
+            formula="mean of the daily net sentiment",
+            rows=rows,
+        )
+
+    claims = {
+        "current": mean(facts.sentiment, now, "current"),
+        "previous": mean(facts.sentiment_before, before, "previous"),
+    }
     weight = 1.0 if change.significant else WITHIN_CHANCE
-    return [Insight("sentiment", abs(change.absolute) * 2 * weight,
-                    _direction(change.absolute), claims,
-                    {"brand": facts.brand, "significant": change.significant})]
+    return [
+        Insight(
+            "sentiment",
+            abs(change.absolute) * 2 * weight,
+            _direction(change.absolute),
+            claims,
+            {"brand": facts.brand, "significant": change.significant},
+        )
+    ]
 
 
 def co_movement_insights(found: list[Insight], book: ClaimBook) -> list[Insight]:
@@ -300,37 +474,73 @@ def co_movement_insights(found: list[Insight], book: ClaimBook) -> list[Insight]
     anomaly = next((i for i in found if i.kind == "anomaly"), None)
     if crisis is None or anomaly is None or crisis.words["day"] != anomaly.words["day"]:
         return []
-    return [Insight("co_movement", min(crisis.score, anomaly.score), anomaly.direction,
-                    {"signups": anomaly.claims["value"], "usual": anomaly.claims["median"]},
-                    {"day": anomaly.words["day"], "brand": crisis.words["brand"]})]
+    return [
+        Insight(
+            "co_movement",
+            min(crisis.score, anomaly.score),
+            anomaly.direction,
+            {"signups": anomaly.claims["value"], "usual": anomaly.claims["median"]},
+            {"day": anomaly.words["day"], "brand": crisis.words["brand"]},
+        )
+    ]
 
 
 def crisis_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
     """The most severe crisis alert of the period, with its evidence posts quoted."""
     if facts.crisis is None or not facts.crisis.data["alerts"]:
         return []
-    alert = max(facts.crisis.data["alerts"],
-                key=lambda a: (a["severity"] == "crisis", str(a["alert_date"]), a["brand"]))
-    key = {"alert_date": str(alert["alert_date"]), "brand": alert["brand"],
-           "rule": alert["rule"]}
-    common = {"dataset": "mart_crisis_alerts", "table": "mart_crisis_alerts", "key": key,
-              "dataset_versions": facts.crisis.dataset_versions, "params": facts.crisis.params,
-              "rows": [alert]}
+    alert = max(
+        facts.crisis.data["alerts"],
+        key=lambda a: (a["severity"] == "crisis", str(a["alert_date"]), a["brand"]),
+    )
+    key = {"alert_date": str(alert["alert_date"]), "brand": alert["brand"], "rule": alert["rule"]}
+    common = {
+        "dataset": "mart_crisis_alerts",
+        "table": "mart_crisis_alerts",
+        "key": key,
+        "dataset_versions": facts.crisis.dataset_versions,
+        "params": facts.crisis.params,
+        "rows": [alert],
+    }
     unit = "count" if alert["rule"] == "negative_zscore" else "score"
-    claims = {"value": book.claim(alert["value"], unit, column="value", **common),
-              "baseline": book.claim(alert["baseline"], unit, column="baseline", **common)}
+    claims = {
+        "value": book.claim(alert["value"], unit, column="value", **common),
+        "baseline": book.claim(alert["baseline"], unit, column="baseline", **common),
+    }
     for number, post in enumerate(alert["evidence"][:EVIDENCE_POSTS], 1):
         claims[f"evidence_{number}"] = book.claim(
-            post["text"], "quote", column="evidence_texts",
-            **{**common, "key": {**key, "post_id": post["post_id"]}, "rows": [post]})
-    return [Insight("crisis", 2.0 if alert["severity"] == "crisis" else 1.0, "down", claims,
-                    {"brand": alert["brand"], "day": str(alert["alert_date"]),
-                     "rule": alert["rule"], "severity": alert["severity"],
-                     "evidence": [k for k in claims if k.startswith("evidence_")]})]
+            post["text"],
+            "quote",
+            column="evidence_texts",
+            **{**common, "key": {**key, "post_id": post["post_id"]}, "rows": [post]},
+        )
+    return [
+        Insight(
+            "crisis",
+            2.0 if alert["severity"] == "crisis" else 1.0,
+            "down",
+            claims,
+            {
+                "brand": alert["brand"],
+                "day": str(alert["alert_date"]),
+                "rule": alert["rule"],
+                "severity": alert["severity"],
+                "evidence": [k for k in claims if k.startswith("evidence_")],
+            },
+        )
+    ]
 
 
-DETECTORS = (crisis_insights, sentiment_insights, growth_insights, anomaly_insights,
-             driver_insights, revenue_insights, share_insights, wargame_insights)
+DETECTORS = (
+    crisis_insights,
+    sentiment_insights,
+    growth_insights,
+    anomaly_insights,
+    driver_insights,
+    revenue_insights,
+    share_insights,
+    wargame_insights,
+)
 
 
 def find_insights(facts: Facts, book: ClaimBook) -> list[Insight]:

@@ -37,126 +37,162 @@ INSIGHTS_BY_LENGTH = {"brief": 3, "standard": 4, "detailed": 5}
 
 # What each audience hears first (DESIGN §13; docs/storytelling.md has the table).
 AUDIENCE_ORDER: dict[str, tuple[str, ...]] = {
-    "CEO": ("wargame_risk", "crisis", "share_of_voice", "revenue", "growth", "driver",
-            "sentiment", "co_movement", "anomaly"),
-    "CMO": ("crisis", "share_of_voice", "sentiment", "co_movement", "driver", "growth",
-            "anomaly", "revenue", "wargame_risk"),
+    "CEO": (
+        "wargame_risk",
+        "crisis",
+        "share_of_voice",
+        "revenue",
+        "growth",
+        "driver",
+        "sentiment",
+        "co_movement",
+        "anomaly",
+    ),
+    "CMO": (
+        "crisis",
+        "share_of_voice",
+        "sentiment",
+        "co_movement",
+        "driver",
+        "growth",
+        "anomaly",
+        "revenue",
+        "wargame_risk",
+    ),
     "CFO": ("revenue", "growth", "wargame_risk", "driver", "anomaly", "share_of_voice"),
-    "Board": ("crisis", "growth", "revenue", "wargame_risk", "share_of_voice", "sentiment",
-              "driver", "anomaly"),
-    "Team": ("growth", "driver", "anomaly", "co_movement", "revenue", "share_of_voice",
-             "sentiment", "crisis", "wargame_risk"),
+    "Board": (
+        "crisis",
+        "growth",
+        "revenue",
+        "wargame_risk",
+        "share_of_voice",
+        "sentiment",
+        "driver",
+        "anomaly",
+    ),
+    "Team": (
+        "growth",
+        "driver",
+        "anomaly",
+        "co_movement",
+        "revenue",
+        "share_of_voice",
+        "sentiment",
+        "crisis",
+        "wargame_risk",
+    ),
 }
 EVENT_NAMES = {"visit": "Visits", "signup": "Signups", "purchase": "Purchases"}
 
-_EVIDENCE = ("{% for name in w.evidence %}{% if loop.first %} Evidence: {% else %}; "
-             "{% endif %}{{ show(c[name]) }}{% if loop.last %}.{% endif %}{% endfor %}")
+_EVIDENCE = (
+    "{% for name in w.evidence %}{% if loop.first %} Evidence: {% else %}; "
+    "{% endif %}{{ show(c[name]) }}{% if loop.last %}.{% endif %}{% endfor %}"
+)
 _HEADLINES: dict[str, dict[str, str]] = {
     "sentiment": {
         "formal": "{{ w.brand }}’s net sentiment averaged {{ show(c.current) }} a day, against "
-                  "{{ show(c.previous) }} in the previous period"
-                  "{% if not w.significant %}, within normal variation{% endif %}.",
+        "{{ show(c.previous) }} in the previous period"
+        "{% if not w.significant %}, within normal variation{% endif %}.",
         "casual": "People feel {{ 'better' if up else 'worse' if down else 'the same' }} about "
-                  "{{ w.brand }}: net sentiment {{ show(c.current) }} (was "
-                  "{{ show(c.previous) }}).",
+        "{{ w.brand }}: net sentiment {{ show(c.current) }} (was "
+        "{{ show(c.previous) }}).",
         "technical": "net sentiment ({{ w.brand }}), daily mean: {{ show(c.previous) }} → "
-                     "{{ show(c.current) }}; {{ 'significant' if w.significant else "
-                     "'not significant' }} under Welch's t-test.",
+        "{{ show(c.current) }}; {{ 'significant' if w.significant else "
+        "'not significant' }} under Welch's t-test.",
     },
     "co_movement": {
         "formal": "On {{ w.day }}, the day of the {{ w.brand }} alert, signups were also "
-                  "unusual ({{ show(c.signups) }} against a typical {{ show(c.usual) }}): the "
-                  "two moved together, which alone does not show that one caused the other.",
+        "unusual ({{ show(c.signups) }} against a typical {{ show(c.usual) }}): the "
+        "two moved together, which alone does not show that one caused the other.",
         "casual": "{{ w.day }} had both the {{ w.brand }} alert and odd signups "
-                  "({{ show(c.signups) }} vs a usual {{ show(c.usual) }}) — they moved "
-                  "together, but that is not proof of cause.",
+        "({{ show(c.signups) }} vs a usual {{ show(c.usual) }}) — they moved "
+        "together, but that is not proof of cause.",
         "technical": "co-movement on {{ w.day }}: {{ w.brand }} crisis alert and a signup "
-                     "anomaly ({{ show(c.signups) }} vs median {{ show(c.usual) }}); no causal "
-                     "claim.",
+        "anomaly ({{ show(c.signups) }} vs median {{ show(c.usual) }}); no causal "
+        "claim.",
     },
     "crisis": {
         "formal": "{{ w.brand }} drew a {{ w.severity }} alert on {{ w.day }}: "
-                  "{% if w.rule == 'negative_zscore' %}{{ show(c.value) }} negative mentions "
-                  "against a usual {{ show(c.baseline) }} a day{% else %}average sentiment "
-                  "fell to {{ show(c.value) }} from {{ show(c.baseline) }}{% endif %}."
-                  + _EVIDENCE,
+        "{% if w.rule == 'negative_zscore' %}{{ show(c.value) }} negative mentions "
+        "against a usual {{ show(c.baseline) }} a day{% else %}average sentiment "
+        "fell to {{ show(c.value) }} from {{ show(c.baseline) }}{% endif %}." + _EVIDENCE,
         "casual": "Heads up: {{ w.brand }} had a rough {{ w.day }} — "
-                  "{% if w.rule == 'negative_zscore' %}{{ show(c.value) }} negative mentions "
-                  "(usually {{ show(c.baseline) }}){% else %}sentiment down to "
-                  "{{ show(c.value) }} (was {{ show(c.baseline) }}){% endif %}." + _EVIDENCE,
+        "{% if w.rule == 'negative_zscore' %}{{ show(c.value) }} negative mentions "
+        "(usually {{ show(c.baseline) }}){% else %}sentiment down to "
+        "{{ show(c.value) }} (was {{ show(c.baseline) }}){% endif %}." + _EVIDENCE,
         "technical": "crisis alert ({{ w.rule }}, {{ w.severity }}), {{ w.brand }}, "
-                     "{{ w.day }}: value {{ show(c.value) }} vs baseline "
-                     "{{ show(c.baseline) }}." + _EVIDENCE,
+        "{{ w.day }}: value {{ show(c.value) }} vs baseline "
+        "{{ show(c.baseline) }}." + _EVIDENCE,
     },
     "growth": {
         "formal": "{% if flat %}{{ name }} held at {{ show(c.current) }}, as in the previous "
-                  "period.{% else %}{{ name }} {{ 'rose' if up else 'fell' }}"
-                  "{% if c.relative is defined %} by {{ show(c.relative) }}{% endif %}"
-                  " to {{ show(c.current) }}, against {{ show(c.previous) }} in the previous "
-                  "period{% if not w.significant %}, within normal variation{% endif %}."
-                  "{% endif %}",
+        "period.{% else %}{{ name }} {{ 'rose' if up else 'fell' }}"
+        "{% if c.relative is defined %} by {{ show(c.relative) }}{% endif %}"
+        " to {{ show(c.current) }}, against {{ show(c.previous) }} in the previous "
+        "period{% if not w.significant %}, within normal variation{% endif %}."
+        "{% endif %}",
         "casual": "{% if flat %}{{ name }} stayed at {{ show(c.current) }}.{% else %}"
-                  "{{ name }} {{ 'went up' if up else 'went down' }}"
-                  "{% if c.relative is defined %} {{ show(c.relative) }}{% endif %}: "
-                  "{{ show(c.current) }} versus {{ show(c.previous) }} before"
-                  "{% if not w.significant %} (could be noise){% endif %}.{% endif %}",
+        "{{ name }} {{ 'went up' if up else 'went down' }}"
+        "{% if c.relative is defined %} {{ show(c.relative) }}{% endif %}: "
+        "{{ show(c.current) }} versus {{ show(c.previous) }} before"
+        "{% if not w.significant %} (could be noise){% endif %}.{% endif %}",
         "technical": "{{ w.event }} count: {{ show(c.current) }} vs {{ show(c.previous) }}"
-                     "{% if c.relative is defined %} (Δ {{ show(c.relative) }}"
-                     " {{ 'up' if up else 'down' if down else 'flat' }}){% endif %}; "
-                     "{{ 'significant' if w.significant else 'not significant' }} under the "
-                     "exact Poisson-rate test.",
+        "{% if c.relative is defined %} (Δ {{ show(c.relative) }}"
+        " {{ 'up' if up else 'down' if down else 'flat' }}){% endif %}; "
+        "{{ 'significant' if w.significant else 'not significant' }} under the "
+        "exact Poisson-rate test.",
     },
     "anomaly": {
         "formal": "Signups on {{ w.day }} reached {{ show(c.value) }}, well "
-                  "{{ 'above' if up else 'below' }} a typical day of the period "
-                  "({{ show(c.median) }}).",
+        "{{ 'above' if up else 'below' }} a typical day of the period "
+        "({{ show(c.median) }}).",
         "casual": "{{ w.day }} stood out: {{ show(c.value) }} signups against a usual "
-                  "{{ show(c.median) }}.",
+        "{{ show(c.median) }}.",
         "technical": "signup anomaly on {{ w.day }}: {{ show(c.value) }} vs median "
-                     "{{ show(c.median) }} (robust z, modified score at or past the "
-                     "Iglewicz–Hoaglin cut-off).",
+        "{{ show(c.median) }} (robust z, modified score at or past the "
+        "Iglewicz–Hoaglin cut-off).",
     },
     "driver": {
         "formal": "The change in signups comes mostly from {{ w.dimension }} "
-                  "“{{ w.segment }}”: {{ show(c.shift) }} signups "
-                  "{{ 'more' if up else 'fewer' }}, {{ show(c.share) }} of the total change.",
+        "“{{ w.segment }}”: {{ show(c.shift) }} signups "
+        "{{ 'more' if up else 'fewer' }}, {{ show(c.share) }} of the total change.",
         "casual": "Look at {{ w.dimension }} “{{ w.segment }}”: {{ show(c.shift) }} signups "
-                  "{{ 'more' if up else 'fewer' }} — {{ show(c.share) }} of the whole change.",
+        "{{ 'more' if up else 'fewer' }} — {{ show(c.share) }} of the whole change.",
         "technical": "driver (Adtributor): {{ w.dimension }}={{ w.segment }}, Δ "
-                     "{{ show(c.shift) }} signups {{ 'up' if up else 'down' }}, explanatory "
-                     "power {{ show(c.share) }}.",
+        "{{ show(c.shift) }} signups {{ 'up' if up else 'down' }}, explanatory "
+        "power {{ show(c.share) }}.",
     },
     "revenue": {
         "formal": "Revenue {{ 'rose' if up else 'fell' }} from {{ show(c.previous) }} to "
-                  "{{ show(c.current) }}; {{ factor }} accounts for the largest part of the "
-                  "{{ 'rise' if up else 'fall' }} ({{ show(c[w.main_factor]) }}).",
+        "{{ show(c.current) }}; {{ factor }} accounts for the largest part of the "
+        "{{ 'rise' if up else 'fall' }} ({{ show(c[w.main_factor]) }}).",
         "casual": "Revenue {{ 'grew' if up else 'shrank' }} from {{ show(c.previous) }} to "
-                  "{{ show(c.current) }}, mostly because of {{ factor }} "
-                  "({{ show(c[w.main_factor]) }}).",
+        "{{ show(c.current) }}, mostly because of {{ factor }} "
+        "({{ show(c[w.main_factor]) }}).",
         "technical": "revenue {{ show(c.previous) }} → {{ show(c.current) }}; LMDI split: "
-                     "sessions {{ show(c.sessions) }} {{ w.directions.sessions }}, conversion "
-                     "{{ show(c.conversion) }} {{ w.directions.conversion }}, order value "
-                     "{{ show(c.order_value) }} {{ w.directions.order_value }}.",
+        "sessions {{ show(c.sessions) }} {{ w.directions.sessions }}, conversion "
+        "{{ show(c.conversion) }} {{ w.directions.conversion }}, order value "
+        "{{ show(c.order_value) }} {{ w.directions.order_value }}.",
     },
     "share_of_voice": {
         "formal": "{{ w.brand }}’s share of voice {{ 'rose' if up else 'fell' if down else "
-                  "'held' }} to {{ show(c.current) }} of mentions, from {{ show(c.previous) }}.",
+        "'held' }} to {{ show(c.current) }} of mentions, from {{ show(c.previous) }}.",
         "casual": "{{ w.brand }} now has {{ show(c.current) }} of the conversation "
-                  "(was {{ show(c.previous) }}).",
+        "(was {{ show(c.previous) }}).",
         "technical": "share of voice ({{ w.brand }}, mentions): {{ show(c.previous) }} → "
-                     "{{ show(c.current) }} (|Δ| {{ show(c.delta) }}).",
+        "{{ show(c.current) }} (|Δ| {{ show(c.delta) }}).",
     },
     "wargame_risk": {
         "formal": "The riskiest published wargame, “{{ w.scenario }}”, loses money in "
-                  "{{ show(c.probability_of_loss) }} of simulated outcomes (profit change "
-                  "p10 {{ show(c.profit_change_p10) }}, p50 {{ show(c.profit_change_p50) }}, "
-                  "p90 {{ show(c.profit_change_p90) }}).",
+        "{{ show(c.probability_of_loss) }} of simulated outcomes (profit change "
+        "p10 {{ show(c.profit_change_p10) }}, p50 {{ show(c.profit_change_p50) }}, "
+        "p90 {{ show(c.profit_change_p90) }}).",
         "casual": "“{{ w.scenario }}” is the scenario to watch: a loss in "
-                  "{{ show(c.probability_of_loss) }} of simulations, with a middle outcome of "
-                  "{{ show(c.profit_change_p50) }}.",
+        "{{ show(c.probability_of_loss) }} of simulations, with a middle outcome of "
+        "{{ show(c.profit_change_p50) }}.",
         "technical": "wargame “{{ w.scenario }}”: P(loss) {{ show(c.probability_of_loss) }}, "
-                     "profit change p10/p50/p90 {{ show(c.profit_change_p10) }} / "
-                     "{{ show(c.profit_change_p50) }} / {{ show(c.profit_change_p90) }}.",
+        "profit change p10/p50/p90 {{ show(c.profit_change_p10) }} / "
+        "{{ show(c.profit_change_p50) }} / {{ show(c.profit_change_p90) }}.",
     },
 }
 _WHY = {
@@ -164,44 +200,51 @@ _WHY = {
     "co_movement": "two signals moving on the same day deserve one investigation, not two",
     "crisis": "negative attention spreads fast; an answer in the first day limits the damage",
     "growth": "the top of the funnel feeds every later number, so a lasting move here shows "
-              "up in revenue weeks later",
+    "up in revenue weeks later",
     "anomaly": "a single unusual day can distort weekly averages and often has one cause "
-               "worth finding (a campaign, an outage, a press mention)",
+    "worth finding (a campaign, an outage, a press mention)",
     "driver": "a change concentrated in one segment calls for a targeted response rather "
-              "than a general one",
-    "revenue": "knowing whether traffic, conversion or basket size moved decides which team "
-               "acts",
+    "than a general one",
+    "revenue": "knowing whether traffic, conversion or basket size moved decides which team acts",
     "share_of_voice": "share of voice leads market share; losing the conversation is an early "
-                      "warning",
+    "warning",
     "wargame_risk": "it is the competitive move most likely to cost money if it happens",
 }
 RECOMMEND = {
     "sentiment": "Read the week's negative mentions and answer the recurring complaints.",
     "co_movement": "Look into the day both moved before drawing conclusions.",
     "crisis": "Agree a response to the crisis with communications today.",
-    "growth": "Check the acquisition channels behind the change before the next planning "
-              "cycle.",
+    "growth": "Check the acquisition channels behind the change before the next planning cycle.",
     "anomaly": "Trace the unusual day to its cause and decide whether to repeat or prevent it.",
     "driver": "Address the segment that drives the change directly.",
     "revenue": "Put the factor that moved revenue most on the next review's agenda.",
-    "share_of_voice": "Review the communication plan against the competitors gaining "
-                      "mentions.",
-    "wargame_risk": "Prepare the recommended counter-move and agree who decides when to use "
-                    "it.",
+    "share_of_voice": "Review the communication plan against the competitors gaining mentions.",
+    "wargame_risk": "Prepare the recommended counter-move and agree who decides when to use it.",
 }
 _NEXT_STEPS = {
-    "CEO": ["Confirm the strategic response to the top risk.",
-            "Ask for the same brief after the next period."],
-    "CMO": ["Brief the brand and channel teams on these findings.",
-            "Re-run the brief after the next campaign."],
-    "CFO": ["Update the forecast with the revenue factors above.",
-            "Review the exposure of the riskiest scenario."],
-    "Board": ["Record the decisions taken on these points.",
-              "Review progress at the next meeting."],
+    "CEO": [
+        "Confirm the strategic response to the top risk.",
+        "Ask for the same brief after the next period.",
+    ],
+    "CMO": [
+        "Brief the brand and channel teams on these findings.",
+        "Re-run the brief after the next campaign.",
+    ],
+    "CFO": [
+        "Update the forecast with the revenue factors above.",
+        "Review the exposure of the riskiest scenario.",
+    ],
+    "Board": [
+        "Record the decisions taken on these points.",
+        "Review progress at the next meeting.",
+    ],
     "Team": ["Assign an owner to each insight.", "Track the numbers daily until the next brief."],
 }
-_FACTORS = {"sessions": "traffic (sessions)", "conversion": "conversion",
-            "order_value": "order value"}
+_FACTORS = {
+    "sessions": "traffic (sessions)",
+    "conversion": "conversion",
+    "order_value": "order value",
+}
 
 
 @dataclass(frozen=True)
@@ -234,33 +277,47 @@ def plan(insights: list[Insight], audience: str, length: str) -> list[Insight]:
     """The key insights to tell, in the audience's order; within a kind, the most important
     first; one insight of each kind, except growth for the Team (all three events)."""
     order = AUDIENCE_ORDER[audience]
-    ranked = sorted((i for i in insights if i.kind in order),
-                    key=lambda i: (order.index(i.kind), -i.score))
+    ranked = sorted(
+        (i for i in insights if i.kind in order), key=lambda i: (order.index(i.kind), -i.score)
+    )
     chosen: list[Insight] = []
     for insight in ranked:
         allowed = 3 if insight.kind == "growth" and audience == "Team" else 1
         if sum(c.kind == insight.kind for c in chosen) < allowed:
             chosen.append(insight)
-    return chosen[:INSIGHTS_BY_LENGTH[length]]
+    return chosen[: INSIGHTS_BY_LENGTH[length]]
 
 
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
-                            keep_trailing_newline=False)
+_ENV = SandboxedEnvironment(
+    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
+)
 
 
 def headline(insight: Insight, tone: str, book: ClaimBook) -> str:
     template = _ENV.from_string(_HEADLINES[insight.kind][tone])
-    return template.render(c=insight.claims, w=insight.words, show=book.show,
-                           up=insight.direction == "up", down=insight.direction == "down",
-                           flat=insight.direction == "flat",
-                           name=EVENT_NAMES.get(insight.words.get("event", ""), ""),
-                           factor=_FACTORS.get(insight.words.get("main_factor", ""), ""))
+    return template.render(
+        c=insight.claims,
+        w=insight.words,
+        show=book.show,
+        up=insight.direction == "up",
+        down=insight.direction == "down",
+        flat=insight.direction == "flat",
+        name=EVENT_NAMES.get(insight.words.get("event", ""), ""),
+        factor=_FACTORS.get(insight.words.get("main_factor", ""), ""),
+    )
 
 
-_SLIDE_TITLES = {"sentiment": "Sentiment", "co_movement": "Moving together",
-                 "crisis": "Crisis alert", "growth": "Growth", "anomaly": "An unusual day",
-                 "driver": "What drove it", "revenue": "Revenue",
-                 "share_of_voice": "Share of voice", "wargame_risk": "Competitive risk"}
+_SLIDE_TITLES = {
+    "sentiment": "Sentiment",
+    "co_movement": "Moving together",
+    "crisis": "Crisis alert",
+    "growth": "Growth",
+    "anomaly": "An unusual day",
+    "driver": "What drove it",
+    "revenue": "Revenue",
+    "share_of_voice": "Share of voice",
+    "wargame_risk": "Competitive risk",
+}
 
 
 @dataclass(frozen=True)
@@ -276,22 +333,35 @@ class _Parts:
     next_steps: list[str]
 
 
-def _parts(request: Request, chosen: list[Insight], book: ClaimBook,
-           rephraser: Rephraser | None = None) -> _Parts:
+def _parts(
+    request: Request, chosen: list[Insight], book: ClaimBook, rephraser: Rephraser | None = None
+) -> _Parts:
     title = f"{request.audience} brief: {request.date_from} to {request.date_to}"
     if not chosen:
-        return _Parts(title, "the data for this period shows nothing that needs attention.",
-                      "Situation", "Nothing stands out.", [], [],
-                      _NEXT_STEPS[request.audience])
-    headlines = [rephrased(rephraser, headline(i, request.tone, book), request.audience,
-                           request.tone) for i in chosen]
+        return _Parts(
+            title,
+            "the data for this period shows nothing that needs attention.",
+            "Situation",
+            "Nothing stands out.",
+            [],
+            [],
+            _NEXT_STEPS[request.audience],
+        )
+    headlines = [
+        rephrased(rephraser, headline(i, request.tone, book), request.audience, request.tone)
+        for i in chosen
+    ]
     top = chosen[0]
     positive = top.direction == "up" and top.kind != "wargame_risk"
-    return _Parts(title, headlines[0], "Opportunity" if positive else "Problem",
-                  f"This matters because {_WHY[top.kind]}.",
-                  [(i, h, _WHY[i.kind]) for i, h in zip(chosen, headlines, strict=True)],
-                  [RECOMMEND[k] for k in dict.fromkeys(i.kind for i in chosen)],
-                  _NEXT_STEPS[request.audience])
+    return _Parts(
+        title,
+        headlines[0],
+        "Opportunity" if positive else "Problem",
+        f"This matters because {_WHY[top.kind]}.",
+        [(i, h, _WHY[i.kind]) for i, h in zip(chosen, headlines, strict=True)],
+        [RECOMMEND[k] for k in dict.fromkeys(i.kind for i in chosen)],
+        _NEXT_STEPS[request.audience],
+    )
 
 
 def _text(parts: _Parts) -> str:
@@ -312,11 +382,15 @@ def _slides(parts: _Parts) -> list[dict[str, Any]]:
         if insight.chart is not None:
             kind, table = insight.chart
             chart = chart_spec(kind, _SLIDE_TITLES[insight.kind], table)
-        slides.append({"title": _SLIDE_TITLES[insight.kind],
-                       "points": [headline, f"Why it matters: {why}."], "chart": chart})
+        slides.append(
+            {
+                "title": _SLIDE_TITLES[insight.kind],
+                "points": [headline, f"Why it matters: {why}."],
+                "chart": chart,
+            }
+        )
     if parts.recommendations:
-        slides.append({"title": "Recommendations", "points": parts.recommendations,
-                       "chart": None})
+        slides.append({"title": "Recommendations", "points": parts.recommendations, "chart": None})
     slides.append({"title": "Next steps", "points": parts.next_steps, "chart": None})
     return slides
 
@@ -324,8 +398,11 @@ def _slides(parts: _Parts) -> list[dict[str, Any]]:
 def _outline(slides: list[dict[str, Any]]) -> str:
     lines = []
     for number, slide in enumerate(slides, 1):
-        lines += [f"## Slide {number}: {slide['title']}", "",
-                  *(f"- {point}" for point in slide["points"])]
+        lines += [
+            f"## Slide {number}: {slide['title']}",
+            "",
+            *(f"- {point}" for point in slide["points"]),
+        ]
         if slide["chart"] is not None:
             lines.append(f"- *Chart:* {slide['chart']['title']}")
         lines.append("")
@@ -339,16 +416,24 @@ def _timing(seconds: int) -> str:
 def _scenes(parts: _Parts, book: ClaimBook) -> list[dict[str, Any]]:
     """Scenes with timings; durations count the words as they will be spoken."""
     script = [(parts.bottom_line, "Title card: " + parts.title)]
-    script += [(f"{headline} {why[0].upper()}{why[1:]}.", _SLIDE_TITLES[insight.kind])
-               for insight, headline, why in parts.insights]
+    script += [
+        (f"{headline} {why[0].upper()}{why[1:]}.", _SLIDE_TITLES[insight.kind])
+        for insight, headline, why in parts.insights
+    ]
     if parts.recommendations:
         script.append((" ".join(parts.recommendations), "Recommendations"))
     scenes, at = [], 0
     for narration, visual in script:
         words = len(realise(narration, book).split())
         seconds = max(MIN_SCENE_SECONDS, math.ceil(words / WORDS_PER_SECOND))
-        scenes.append({"start": _timing(at), "end": _timing(at + seconds),
-                       "narration": narration, "visual": visual})
+        scenes.append(
+            {
+                "start": _timing(at),
+                "end": _timing(at + seconds),
+                "narration": narration,
+                "visual": visual,
+            }
+        )
         at += seconds
     return scenes
 
@@ -356,13 +441,17 @@ def _scenes(parts: _Parts, book: ClaimBook) -> list[dict[str, Any]]:
 def _script(scenes: list[dict[str, Any]], title: str) -> str:
     lines = [f"# {title} (video script)", ""]
     for scene in scenes:
-        lines += [f"**{scene['start']}–{scene['end']}** {scene['narration']}",
-                  f"*On screen:* {scene['visual']}", ""]
+        lines += [
+            f"**{scene['start']}–{scene['end']}** {scene['narration']}",
+            f"*On screen:* {scene['visual']}",
+            "",
+        ]
     return "\n".join(lines)
 
 
-def write(request: Request, insights: list[Insight], book: ClaimBook,
-          rephraser: Rephraser | None = None) -> Narrative:
+def write(
+    request: Request, insights: list[Insight], book: ClaimBook, rephraser: Rephraser | None = None
+) -> Narrative:
     """The narrative for `request` from `insights` (their claims in `book`); an optional
     rephraser may reword the insights' sentences (see `rephrase`)."""
     chosen = plan(insights, request.audience, request.length)
@@ -371,19 +460,31 @@ def write(request: Request, insights: list[Insight], book: ClaimBook,
     if request.format == "slides":
         slides = _slides(parts)
         marked = _outline(slides)
-        slides = [{**slide, "title": realise(slide["title"], book),
-                   "points": [realise(p, book) for p in slide["points"]]} for slide in slides]
+        slides = [
+            {
+                **slide,
+                "title": realise(slide["title"], book),
+                "points": [realise(p, book) for p in slide["points"]],
+            }
+            for slide in slides
+        ]
     elif request.format == "video_script":
         scenes = _scenes(parts, book)
         marked = _script(scenes, parts.title)
-        scenes = [{**scene, "narration": realise(scene["narration"], book)}
-                  for scene in scenes]
+        scenes = [{**scene, "narration": realise(scene["narration"], book)} for scene in scenes]
     else:
         marked = _text(parts)
     body = realise(marked, book)
     shown = {claim_id: book.claims[claim_id] for claim_id in _shown(marked)}
-    return Narrative(parts.title, body, shown, {k: book.rows[k] for k in shown},
-                     [i.kind for i in chosen], slides, scenes)
+    return Narrative(
+        parts.title,
+        body,
+        shown,
+        {k: book.rows[k] for k in shown},
+        [i.kind for i in chosen],
+        slides,
+        scenes,
+    )
 
 
 def write_brief(request: Request, insights: list[Insight], book: ClaimBook) -> Narrative:
@@ -391,16 +492,26 @@ def write_brief(request: Request, insights: list[Insight], book: ClaimBook) -> N
     the audience, and the decision they call for."""
     chosen = plan(insights, request.audience, "brief")
     parts = _parts(request, chosen, book)
-    title = f"Executive brief for the {request.audience}: {request.date_from} to " \
-            f"{request.date_to}"
+    title = f"Executive brief for the {request.audience}: {request.date_from} to {request.date_to}"
     lines = [f"# {title}", "", f"**Bottom line:** {parts.bottom_line}", ""]
     if parts.insights:
-        lines += ["**What matters**", "", *(f"- {h}" for _, h, _ in parts.insights), "",
-                  f"**Decision needed:** {parts.recommendations[0]}", ""]
+        lines += [
+            "**What matters**",
+            "",
+            *(f"- {h}" for _, h, _ in parts.insights),
+            "",
+            f"**Decision needed:** {parts.recommendations[0]}",
+            "",
+        ]
     marked = "\n".join(lines)
     shown = {claim_id: book.claims[claim_id] for claim_id in _shown(marked)}
-    return Narrative(title, realise(marked, book), shown, {k: book.rows[k] for k in shown},
-                     [i.kind for i in chosen])
+    return Narrative(
+        title,
+        realise(marked, book),
+        shown,
+        {k: book.rows[k] for k in shown},
+        [i.kind for i in chosen],
+    )
 
 
 def _shown(marked: str) -> list[str]:

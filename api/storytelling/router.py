@@ -39,16 +39,32 @@ claims_router = APIRouter(prefix="/claims", tags=["storytelling"])
 class GenerateRequest(BaseModel):
     """What to write about, for whom, and how."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"date_from": "2026-04-06", "date_to": "2026-04-12", "audience": "CMO",
-         "tone": "formal", "format": "text", "length": "standard", "brand": "Acme"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "date_from": "2026-04-06",
+                    "date_to": "2026-04-12",
+                    "audience": "CMO",
+                    "tone": "formal",
+                    "format": "text",
+                    "length": "standard",
+                    "brand": "Acme",
+                }
+            ]
+        },
+    )
 
     date_from: Day
     date_to: Day
     audience: Audience = "CEO"
     tone: Tone = "formal"
-    format: Format = Field("text", description="text (Markdown), slides (an outline with "
-                           "a Vega-Lite chart per insight) or video_script (timed scenes)")
+    format: Format = Field(
+        "text",
+        description="text (Markdown), slides (an outline with "
+        "a Vega-Lite chart per insight) or video_script (timed scenes)",
+    )
     length: Length = "standard"
     brand: str | None = Field(None, min_length=1, max_length=200)
 
@@ -83,7 +99,8 @@ class DecisionIn(BaseModel):
     title: str = Field(min_length=1, max_length=300)
     decision: str = Field(min_length=1, max_length=5_000)
     claim_ids: list[Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]] = Field(
-        default_factory=list, max_length=50)
+        default_factory=list, max_length=50
+    )
     narrative_id: int | None = Field(None, ge=1, le=2**31 - 1)
     owner: str = Field("", max_length=200)
     due_date: Day | None = None
@@ -103,24 +120,36 @@ class BriefRequest(BaseModel):
     _check_to = field_validator("date_to")(check_date_range)
 
 
-async def _compose(context, principal: Principal, body: GenerateRequest | BriefRequest
-                   ) -> dict:
+async def _compose(context, principal: Principal, body: GenerateRequest | BriefRequest) -> dict:
     """Facts → insights → document, stored; the stored record."""
-    facts = await gather_facts(context, principal.tenant_id, body.date_from, body.date_to,
-                               body.brand)
+    facts = await gather_facts(
+        context, principal.tenant_id, body.date_from, body.date_to, body.brand
+    )
     book = ClaimBook()
     insights = find_insights(facts, book)
     if isinstance(body, BriefRequest):
-        narrative = write_brief(Request(body.date_from, body.date_to, body.audience,
-                                        body.tone), insights, book)
+        narrative = write_brief(
+            Request(body.date_from, body.date_to, body.audience, body.tone), insights, book
+        )
         request = {"kind": "brief", **body.model_dump(mode="json")}
     else:
-        narrative = write(Request(body.date_from, body.date_to, body.audience, body.tone,
-                                  body.format, body.length), insights, book)
+        narrative = write(
+            Request(
+                body.date_from, body.date_to, body.audience, body.tone, body.format, body.length
+            ),
+            insights,
+            book,
+        )
         request = {"kind": "narrative", **body.model_dump(mode="json")}
     return await anyio.to_thread.run_sync(
-        store.save_narrative, context.db, principal.tenant_id, principal.actor, request,
-        facts.dataset_versions, narrative)
+        store.save_narrative,
+        context.db,
+        principal.tenant_id,
+        principal.actor,
+        request,
+        facts.dataset_versions,
+        narrative,
+    )
 
 
 def _etag(saved: dict) -> str:
@@ -129,9 +158,12 @@ def _etag(saved: dict) -> str:
 
 
 def _created(saved: dict) -> Response:
-    return envelope(saved, status=201, versions=saved["dataset_versions"],
-                    headers={"Location": f"/v1/storytelling/{saved['id']}",
-                             "ETag": _etag(saved)})
+    return envelope(
+        saved,
+        status=201,
+        versions=saved["dataset_versions"],
+        headers={"Location": f"/v1/storytelling/{saved['id']}", "ETag": _etag(saved)},
+    )
 
 
 @router.post("/generate", status_code=201, summary="Write a narrative about a period")
@@ -144,33 +176,53 @@ async def brief(body: BriefRequest, context: Context, principal: Reader) -> Resp
     return _created(await _compose(context, principal, body))
 
 
-@router.post("/{narrative_id}/regenerate", status_code=201,
-             summary="Write a stored narrative again: identical with unchanged versions, "
-                     "else what changed")
-async def regenerate(narrative_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-                     context: Context, principal: Reader) -> Response:
-    old = await anyio.to_thread.run_sync(store.get_narrative, context.db,
-                                         principal.tenant_id, narrative_id)
+@router.post(
+    "/{narrative_id}/regenerate",
+    status_code=201,
+    summary="Write a stored narrative again: identical with unchanged versions, else what changed",
+)
+async def regenerate(
+    narrative_id: Annotated[int, Path(ge=1, le=2**31 - 1)], context: Context, principal: Reader
+) -> Response:
+    old = await anyio.to_thread.run_sync(
+        store.get_narrative, context.db, principal.tenant_id, narrative_id
+    )
     fields = {k: v for k, v in old["request"].items() if k != "kind"}
-    body = (BriefRequest if old["request"].get("kind") == "brief" else GenerateRequest
-            ).model_validate(fields)
+    body = (
+        BriefRequest if old["request"].get("kind") == "brief" else GenerateRequest
+    ).model_validate(fields)
     new = await _compose(context, principal, body)
     before, after = old["dataset_versions"], new["dataset_versions"]
-    moved = {d: {"from": before.get(d, 0), "to": after.get(d, 0)}
-             for d in sorted(set(before) | set(after)) if before.get(d, 0) != after.get(d, 0)}
-    diff = list(difflib.unified_diff(old["body"].splitlines(), new["body"].splitlines(),
-                                     "before", "after", lineterm="", n=0))
-    return _created({**new, "regenerated_from": narrative_id,
-                     "changed": old["body"] != new["body"],
-                     "changes": {"dataset_versions": moved, "diff": diff[:200]}})
+    moved = {
+        d: {"from": before.get(d, 0), "to": after.get(d, 0)}
+        for d in sorted(set(before) | set(after))
+        if before.get(d, 0) != after.get(d, 0)
+    }
+    diff = list(
+        difflib.unified_diff(
+            old["body"].splitlines(), new["body"].splitlines(), "before", "after", lineterm="", n=0
+        )
+    )
+    return _created(
+        {
+            **new,
+            "regenerated_from": narrative_id,
+            "changed": old["body"] != new["body"],
+            "changes": {"dataset_versions": moved, "diff": diff[:200]},
+        }
+    )
 
 
 @router.get("/{narrative_id}", summary="A stored narrative (ETag; 304 when unchanged)")
-async def get_narrative(narrative_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-                        request: HttpRequest, context: Context,
-                        principal: Reader) -> Response:
-    saved = await anyio.to_thread.run_sync(store.get_narrative, context.db,
-                                           principal.tenant_id, narrative_id)
+async def get_narrative(
+    narrative_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    request: HttpRequest,
+    context: Context,
+    principal: Reader,
+) -> Response:
+    saved = await anyio.to_thread.run_sync(
+        store.get_narrative, context.db, principal.tenant_id, narrative_id
+    )
     etag = _etag(saved)
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
@@ -178,33 +230,48 @@ async def get_narrative(narrative_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
 
 
 @claims_router.get("/{claim_id}", summary="A number's provenance and source rows")
-async def get_claim(claim_id: Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")],
-                    context: Context, principal: Reader) -> Response:
-    return envelope(await anyio.to_thread.run_sync(store.get_claim, context.db,
-                                                   principal.tenant_id, claim_id))
+async def get_claim(
+    claim_id: Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")], context: Context, principal: Reader
+) -> Response:
+    return envelope(
+        await anyio.to_thread.run_sync(store.get_claim, context.db, principal.tenant_id, claim_id)
+    )
 
 
 @board_router.get("/agenda", summary="Highlights, risks, decisions needed and follow-ups")
-async def board_agenda(span: Annotated[AgendaQuery, Query()], context: Context,
-                       principal: Reader) -> Response:
-    facts = await gather_facts(context, principal.tenant_id, span.date_from, span.date_to,
-                               span.brand)
+async def board_agenda(
+    span: Annotated[AgendaQuery, Query()], context: Context, principal: Reader
+) -> Response:
+    facts = await gather_facts(
+        context, principal.tenant_id, span.date_from, span.date_to, span.brand
+    )
     book = ClaimBook()
     insights = find_insights(facts, book)
-    answer = await anyio.to_thread.run_sync(board.agenda, context.db, principal.tenant_id,
-                                            insights, book)
-    return envelope({"date_from": span.date_from, "date_to": span.date_to, **answer},
-                    versions=facts.dataset_versions)
+    answer = await anyio.to_thread.run_sync(
+        board.agenda, context.db, principal.tenant_id, insights, book
+    )
+    return envelope(
+        {"date_from": span.date_from, "date_to": span.date_to, **answer},
+        versions=facts.dataset_versions,
+    )
 
 
 @board_router.post("/decisions", status_code=201, summary="Record a board decision")
 async def record_decision(body: DecisionIn, context: Context, principal: Reader) -> Response:
-    return envelope(await anyio.to_thread.run_sync(
-        board.record_decision, context.db, principal.tenant_id, principal.actor,
-        body.model_dump(mode="json")), status=201)
+    return envelope(
+        await anyio.to_thread.run_sync(
+            board.record_decision,
+            context.db,
+            principal.tenant_id,
+            principal.actor,
+            body.model_dump(mode="json"),
+        ),
+        status=201,
+    )
 
 
 @board_router.get("/decisions", summary="The board's decisions, newest first")
 async def decisions(context: Context, principal: Reader) -> Response:
-    return envelope(await anyio.to_thread.run_sync(board.list_decisions, context.db,
-                                                   principal.tenant_id))
+    return envelope(
+        await anyio.to_thread.run_sync(board.list_decisions, context.db, principal.tenant_id)
+    )

@@ -34,8 +34,7 @@ def test_mean_change_uses_welch() -> None:
     after = [14, 15, 13, 16, 14, 15, 14]
     change = mean_change(after, before)
     assert change.significant
-    assert change.p_value == pytest.approx(stats.ttest_ind(after, before,
-                                                           equal_var=False).pvalue)
+    assert change.p_value == pytest.approx(stats.ttest_ind(after, before, equal_var=False).pvalue)
     assert not mean_change([5, 5, 5], [5, 5, 5]).significant
 
 
@@ -61,10 +60,12 @@ def test_a_planted_anomaly_is_found_and_a_quiet_series_yields_nothing() -> None:
 def test_a_revenue_drop_in_one_utm_source_is_attributed_to_it() -> None:
     # expected (last week) → actual (this week) revenue per segment: google lost 600 of
     # the 620 lost overall; the countries moved together, by the size of each
-    found = drivers({
-        "utm_source": {"google": (1000, 400), "twitter": (500, 480), "direct": (300, 300)},
-        "country": {"US": (1000, 655), "DE": (800, 525)},
-    })
+    found = drivers(
+        {
+            "utm_source": {"google": (1000, 400), "twitter": (500, 480), "direct": (300, 300)},
+            "country": {"US": (1000, 655), "DE": (800, 525)},
+        }
+    )
     assert found[0].dimension == "utm_source"
     top = found[0]
     assert [s.value for s in top.segments] == ["google"]
@@ -89,8 +90,9 @@ def test_a_mix_shift_is_told_apart_from_a_rate_change() -> None:
 
 
 def test_revenue_change_splits_into_its_factors_exactly() -> None:
-    parts = product_change({"sessions": (1000, 1100), "conversion": (0.02, 0.02),
-                            "order_value": (50.0, 45.0)})
+    parts = product_change(
+        {"sessions": (1000, 1100), "conversion": (0.02, 0.02), "order_value": (50.0, 45.0)}
+    )
     assert parts["conversion"] == 0
     assert sum(parts.values()) == pytest.approx(1100 * 0.02 * 45 - 1000 * 0.02 * 50)
     assert parts["sessions"] > 0 > parts["order_value"]
@@ -98,26 +100,48 @@ def test_revenue_change_splits_into_its_factors_exactly() -> None:
 
 def test_the_claim_gate_catches_a_number_that_is_not_a_claim() -> None:
     book = ClaimBook()
-    revenue = book.claim(12345.678, "money", dataset="raw_events", table="raw_events",
-                         key={"tenant_id": "acme", "date": "2026-04-06"}, column="revenue",
-                         dataset_versions={"raw_events": 3}, params={"q": 1})
-    share = book.claim(0.256, "percent", dataset="mart_share_of_voice_daily",
-                       table="mart_share_of_voice_daily", key={"brand": "Acme"},
-                       column="share")
-    text = (f"1. Revenue on 2026-04-06 was {book.show(revenue)}, "
-            f"{book.show(share)} of the market in Q2 2026.")
-    assert realise(text, book) == \
-        "1. Revenue on 2026-04-06 was $12,345.68, 25.6% of the market in Q2 2026."
+    revenue = book.claim(
+        12345.678,
+        "money",
+        dataset="raw_events",
+        table="raw_events",
+        key={"tenant_id": "acme", "date": "2026-04-06"},
+        column="revenue",
+        dataset_versions={"raw_events": 3},
+        params={"q": 1},
+    )
+    share = book.claim(
+        0.256,
+        "percent",
+        dataset="mart_share_of_voice_daily",
+        table="mart_share_of_voice_daily",
+        key={"brand": "Acme"},
+        column="share",
+    )
+    text = (
+        f"1. Revenue on 2026-04-06 was {book.show(revenue)}, "
+        f"{book.show(share)} of the market in Q2 2026."
+    )
+    assert (
+        realise(text, book)
+        == "1. Revenue on 2026-04-06 was $12,345.68, 25.6% of the market in Q2 2026."
+    )
     with pytest.raises(ClaimGateError, match="not a claim"):
         check_numerals(text.replace("of the market", "of 3 markets"))
     with pytest.raises(ClaimGateError):
         realise("Signups rose 12% this week.", book)
     assert realise(text, book, lambda c: f"<claim {c.id}>").count("<claim ") == 2
     # the same fact from the same versions has the same id
-    again = ClaimBook().claim(12345.678, "money", dataset="raw_events", table="raw_events",
-                              key={"tenant_id": "acme", "date": "2026-04-06"},
-                              column="revenue", dataset_versions={"raw_events": 3},
-                              params={"q": 1})
+    again = ClaimBook().claim(
+        12345.678,
+        "money",
+        dataset="raw_events",
+        table="raw_events",
+        key={"tenant_id": "acme", "date": "2026-04-06"},
+        column="revenue",
+        dataset_versions={"raw_events": 3},
+        params={"q": 1},
+    )
     assert again.id == revenue.id
 
 
@@ -125,8 +149,14 @@ def test_a_rephraser_may_reword_but_never_change_a_number() -> None:
     from api.storytelling.rephrase import rephrased
 
     book = ClaimBook()
-    signups = book.claim(630, "count", dataset="raw_events", table="raw_events",
-                         key={"series": "signup"}, column="sum(data)")
+    signups = book.claim(
+        630,
+        "count",
+        dataset="raw_events",
+        table="raw_events",
+        key={"series": "signup"},
+        column="sum(data)",
+    )
     sentence = f"Signups rose to {book.show(signups)}."
 
     class Reorder:  # keeps the marker, rewords the rest
@@ -146,8 +176,10 @@ def test_a_rephraser_may_reword_but_never_change_a_number() -> None:
         def rephrase(self, text: str, audience: str, tone: str) -> str:
             raise TimeoutError("provider down")
 
-    assert realise(rephrased(Reorder(), sentence, "CMO", "casual"), book) == \
-        "CMO: 630 signups, up on the period."
+    assert (
+        realise(rephrased(Reorder(), sentence, "CMO", "casual"), book)
+        == "CMO: 630 signups, up on the period."
+    )
     for provider in (Inventor(), Dropper(), Broken(), None):
         assert rephrased(provider, sentence, "CMO", "casual") == sentence
 
@@ -161,30 +193,85 @@ def test_a_crisis_on_an_unusual_day_is_co_movement_never_a_cause() -> None:
 
     days = [(date(2026, 3, 2) + timedelta(d)).isoformat() for d in range(14)]
     signups = [30, 31, 29, 30, 32, 30, 31, 29, 30, 31, 3, 30, 29, 31]  # 2026-03-12: 3
-    growth = Source("analytics.trends", {"q": 1}, {"raw_events": 4}, {"results": [
-        {"label": "signup", "compare": "current", "breakdown_value": None, "dates": days,
-         "data": signups},
-        {"label": "signup", "compare": "previous", "breakdown_value": None, "dates": days,
-         "data": [30] * 14}]})
-    crisis = Source("social.crisis_alerts", {"q": 2}, {"mart_crisis_alerts": 2}, {"alerts": [
-        {"alert_date": "2026-03-12", "brand": "Nimbus", "rule": "negative_zscore",
-         "severity": "crisis", "value": 42.0, "baseline": 6.0, "evidence": []}]})
+    growth = Source(
+        "analytics.trends",
+        {"q": 1},
+        {"raw_events": 4},
+        {
+            "results": [
+                {
+                    "label": "signup",
+                    "compare": "current",
+                    "breakdown_value": None,
+                    "dates": days,
+                    "data": signups,
+                },
+                {
+                    "label": "signup",
+                    "compare": "previous",
+                    "breakdown_value": None,
+                    "dates": days,
+                    "data": [30] * 14,
+                },
+            ]
+        },
+    )
+    crisis = Source(
+        "social.crisis_alerts",
+        {"q": 2},
+        {"mart_crisis_alerts": 2},
+        {
+            "alerts": [
+                {
+                    "alert_date": "2026-03-12",
+                    "brand": "Nimbus",
+                    "rule": "negative_zscore",
+                    "severity": "crisis",
+                    "value": 42.0,
+                    "baseline": 6.0,
+                    "evidence": [],
+                }
+            ]
+        },
+    )
 
     def sentiment_rows(values: list[float]) -> list[dict]:
-        return [{"mention_date": d, "brand": "Nimbus", "net_sentiment": v}
-                for d, v in zip(days, values, strict=False)]
-    facts = Facts(date(2026, 3, 2), date(2026, 3, 15), "Nimbus", growth=growth, crisis=crisis,
-                  sentiment=Source("social.sentiment", {"q": 3}, {}, sentiment_rows(
-                      [-0.2, -0.25, -0.3, -0.2, -0.22, -0.28, -0.24])),
-                  sentiment_before=Source("social.sentiment", {"q": 4}, {}, sentiment_rows(
-                      [0.3, 0.28, 0.32, 0.31, 0.29, 0.3, 0.33])))
+        return [
+            {"mention_date": d, "brand": "Nimbus", "net_sentiment": v}
+            for d, v in zip(days, values, strict=False)
+        ]
+
+    facts = Facts(
+        date(2026, 3, 2),
+        date(2026, 3, 15),
+        "Nimbus",
+        growth=growth,
+        crisis=crisis,
+        sentiment=Source(
+            "social.sentiment",
+            {"q": 3},
+            {},
+            sentiment_rows([-0.2, -0.25, -0.3, -0.2, -0.22, -0.28, -0.24]),
+        ),
+        sentiment_before=Source(
+            "social.sentiment",
+            {"q": 4},
+            {},
+            sentiment_rows([0.3, 0.28, 0.32, 0.31, 0.29, 0.3, 0.33]),
+        ),
+    )
     book = ClaimBook()
     found = {i.kind: i for i in find_insights(facts, book)}
     assert found["co_movement"].words == {"day": "2026-03-12", "brand": "Nimbus"}
     assert found["sentiment"].direction == "down" and found["sentiment"].words["significant"]
-    text = write(Request(date(2026, 3, 2), date(2026, 3, 15), "CMO", "formal", "text",
-                         "detailed"), list(found.values()), book).body
-    assert ("On 2026-03-12, the day of the Nimbus alert, signups were also unusual (3 against "
-            "a typical 30): the two moved together, which alone does not show that one "
-            "caused the other.") in text
+    text = write(
+        Request(date(2026, 3, 2), date(2026, 3, 15), "CMO", "formal", "text", "detailed"),
+        list(found.values()),
+        book,
+    ).body
+    assert (
+        "On 2026-03-12, the day of the Nimbus alert, signups were also unusual (3 against "
+        "a typical 30): the two moved together, which alone does not show that one "
+        "caused the other."
+    ) in text
     assert "caused by" not in text and "because of the" not in text

@@ -33,54 +33,167 @@ FORMATS = ("text", "slides", "video_script")
 
 def _events() -> list[list]:
     rows, n = [], 0
-    for week_start, google_signups, purchases, price in ((PREVIOUS, 20, 10, 50.0),
-                                                         (CURRENT, 6, 8, 45.0)):
+    for week_start, google_signups, purchases, price in (
+        (PREVIOUS, 20, 10, 50.0),
+        (CURRENT, 6, 8, 45.0),
+    ):
         for day in range(7):
-            at = datetime.combine(week_start + timedelta(days=day), datetime.min.time(),
-                                  tzinfo=UTC) + timedelta(hours=9)
-            plan = ([("visit", "direct", None)] * 100
-                    + [("signup", "google", None)] * google_signups
-                    + [("signup", "twitter", None)] * 10
-                    + [("purchase", "direct", price)] * purchases)
+            at = datetime.combine(
+                week_start + timedelta(days=day), datetime.min.time(), tzinfo=UTC
+            ) + timedelta(hours=9)
+            plan = (
+                [("visit", "direct", None)] * 100
+                + [("signup", "google", None)] * google_signups
+                + [("signup", "twitter", None)] * 10
+                + [("purchase", "direct", price)] * purchases
+            )
             for event, source, revenue in plan:
                 n += 1
-                rows.append([TENANT, f"g{n}", event, f"person-{n % 400}", f"session-{n}",
-                             at + timedelta(seconds=n % 3600), source, "US", "desktop",
-                             revenue, "golden", at])
+                rows.append(
+                    [
+                        TENANT,
+                        f"g{n}",
+                        event,
+                        f"person-{n % 400}",
+                        f"session-{n}",
+                        at + timedelta(seconds=n % 3600),
+                        source,
+                        "US",
+                        "desktop",
+                        revenue,
+                        "golden",
+                        at,
+                    ]
+                )
     return rows
 
 
 @pytest.fixture(scope="module")
 def golden_tenant(clickhouse, api_context, server_url):
-    clickhouse.insert("raw_events", _events(), column_names=[
-        "tenant_id", "event_id", "event", "person_id", "session_id", "timestamp", "utm_source",
-        "country",
-        "device", "revenue", "source", "ingested_at"])
+    clickhouse.insert(
+        "raw_events",
+        _events(),
+        column_names=[
+            "tenant_id",
+            "event_id",
+            "event",
+            "person_id",
+            "session_id",
+            "timestamp",
+            "utm_source",
+            "country",
+            "device",
+            "revenue",
+            "source",
+            "ingested_at",
+        ],
+    )
     shares = []
     for week_start, nimbus in ((PREVIOUS, 60), (CURRENT, 40)):
         for day in range(7):
             when = week_start + timedelta(days=day)
-            shares += [[TENANT, when, "mentions", "Nimbus", nimbus, 100, nimbus / 100, 1],
-                       [TENANT, when, "mentions", "Cirrus", 100 - nimbus, 100,
-                        (100 - nimbus) / 100, 2]]
-    clickhouse.insert("mart_share_of_voice_daily", shares, column_names=[
-        "tenant_id", "mention_date", "metric", "brand", "value", "metric_total", "share",
-        "brand_rank"])
-    clickhouse.insert("mart_crisis_alerts", [[
-        TENANT, date(2026, 8, 13), "Nimbus", "negative_zscore", "crisis", 2, 42.0, 6.0, 36.0,
-        ["p1"], ["x"], ["Nimbus is down again"], ["https://x/p1"], "Nimbus: spike"]],
-        column_names=["tenant_id", "alert_date", "brand", "rule", "severity",
-                      "severity_rank", "value", "baseline", "change", "evidence_post_ids",
-                      "evidence_platforms", "evidence_texts", "evidence_urls", "summary"])
-    clickhouse.insert("sim_wargame_results", [[
-        TENANT, "golden", date(2026, 8, 16), "Price War Response", "price_cut", "Nimbus",
-        ["Cirrus"], "mart", 0.4, 3, 1000, 0.35, -120000.0, -250000.0, -400000.0, 80000.0,
-        "match price", "high", 0.8]],
-        column_names=["tenant_id", "source", "as_of_date", "scenario", "action_type",
-                      "our_company", "competitors", "baseline_source", "our_share", "depth",
-                      "simulations", "probability_of_loss", "profit_change_p50",
-                      "profit_change_p10", "cvar_10", "profit_change_p90",
-                      "recommended_counter_move", "risk_level", "confidence"])
+            shares += [
+                [TENANT, when, "mentions", "Nimbus", nimbus, 100, nimbus / 100, 1],
+                [TENANT, when, "mentions", "Cirrus", 100 - nimbus, 100, (100 - nimbus) / 100, 2],
+            ]
+    clickhouse.insert(
+        "mart_share_of_voice_daily",
+        shares,
+        column_names=[
+            "tenant_id",
+            "mention_date",
+            "metric",
+            "brand",
+            "value",
+            "metric_total",
+            "share",
+            "brand_rank",
+        ],
+    )
+    clickhouse.insert(
+        "mart_crisis_alerts",
+        [
+            [
+                TENANT,
+                date(2026, 8, 13),
+                "Nimbus",
+                "negative_zscore",
+                "crisis",
+                2,
+                42.0,
+                6.0,
+                36.0,
+                ["p1"],
+                ["x"],
+                ["Nimbus is down again"],
+                ["https://x/p1"],
+                "Nimbus: spike",
+            ]
+        ],
+        column_names=[
+            "tenant_id",
+            "alert_date",
+            "brand",
+            "rule",
+            "severity",
+            "severity_rank",
+            "value",
+            "baseline",
+            "change",
+            "evidence_post_ids",
+            "evidence_platforms",
+            "evidence_texts",
+            "evidence_urls",
+            "summary",
+        ],
+    )
+    clickhouse.insert(
+        "sim_wargame_results",
+        [
+            [
+                TENANT,
+                "golden",
+                date(2026, 8, 16),
+                "Price War Response",
+                "price_cut",
+                "Nimbus",
+                ["Cirrus"],
+                "mart",
+                0.4,
+                3,
+                1000,
+                0.35,
+                -120000.0,
+                -250000.0,
+                -400000.0,
+                80000.0,
+                "match price",
+                "high",
+                0.8,
+            ]
+        ],
+        column_names=[
+            "tenant_id",
+            "source",
+            "as_of_date",
+            "scenario",
+            "action_type",
+            "our_company",
+            "competitors",
+            "baseline_source",
+            "our_share",
+            "depth",
+            "simulations",
+            "probability_of_loss",
+            "profit_change_p50",
+            "profit_change_p10",
+            "cvar_10",
+            "profit_change_p90",
+            "recommended_counter_move",
+            "risk_level",
+            "confidence",
+        ],
+    )
     key = create_key(api_context.db, TENANT, ["read"], "golden")[0]
     with client_for(server_url, key) as client:
         yield client
@@ -89,8 +202,9 @@ def golden_tenant(clickhouse, api_context, server_url):
 @pytest.mark.parametrize("audience", AUDIENCES)
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_golden_narratives(golden_tenant, audience, fmt) -> None:
-    made = golden_tenant.post("/storytelling/generate",
-                              json={**SPAN, "audience": audience, "format": fmt})
+    made = golden_tenant.post(
+        "/storytelling/generate", json={**SPAN, "audience": audience, "format": fmt}
+    )
     assert made.status_code == 201, made.text
     narrative = made.json()["data"]
     path = GOLDEN / f"{audience.lower()}_{fmt}.md"

@@ -34,15 +34,16 @@ class Change:
     test: str
 
 
-def _change(current: float, previous: float, p_value: float, test: str,
-            alpha: float) -> Change:
+def _change(current: float, previous: float, p_value: float, test: str, alpha: float) -> Change:
     relative = None if previous == 0 else (current - previous) / abs(previous)
-    return Change(current, previous, current - previous, relative, p_value,
-                  bool(p_value < alpha), test)
+    return Change(
+        current, previous, current - previous, relative, p_value, bool(p_value < alpha), test
+    )
 
 
-def count_change(current: int, previous: int, current_days: int = 1, previous_days: int = 1,
-                 alpha: float = ALPHA) -> Change:
+def count_change(
+    current: int, previous: int, current_days: int = 1, previous_days: int = 1, alpha: float = ALPHA
+) -> Change:
     """The change of a count between two periods (lengths in days), exact Poisson-rate
     test. Raises ValueError for negative counts or non-positive lengths."""
     if current < 0 or previous < 0 or current_days <= 0 or previous_days <= 0:
@@ -52,12 +53,12 @@ def count_change(current: int, previous: int, current_days: int = 1, previous_da
         return _change(0.0, 0.0, 1.0, "poisson-conditional", alpha)
     share = current_days / (current_days + previous_days)
     p_value = stats.binomtest(int(current), int(total), share).pvalue
-    return _change(float(current), float(previous), float(p_value), "poisson-conditional",
-                   alpha)
+    return _change(float(current), float(previous), float(p_value), "poisson-conditional", alpha)
 
 
-def mean_change(current: Sequence[float], previous: Sequence[float],
-                alpha: float = ALPHA) -> Change:
+def mean_change(
+    current: Sequence[float], previous: Sequence[float], alpha: float = ALPHA
+) -> Change:
     """The change of a daily mean between two periods, Welch's t-test (a period with one
     day, or with no spread in either, is never called significant)."""
     a, b = np.asarray(current, dtype=float), np.asarray(previous, dtype=float)
