@@ -9,10 +9,11 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import TITLES
 from api.web import auth
-from api.web.pages import dashboards, docs, home, shared
+from api.web.pages import briefs, dashboards, docs, explore, home, shared, social, wargaming
 from api.web.templating import STATIC, render
 
-PAGE_ROUTERS = (docs.router, auth.router, home.router, dashboards.router, shared.router)
+PAGE_ROUTERS = (docs.router, auth.router, home.router, dashboards.router, explore.router,
+                social.router, wargaming.router, briefs.router, shared.router)
 
 
 class VendorCachingStatic(StaticFiles):

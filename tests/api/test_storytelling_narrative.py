@@ -120,7 +120,7 @@ def test_slides_carry_a_chart_per_insight_and_scripts_are_timed(demo_pipeline,
     script_request = Request(API_FIRST, API_LAST, "CEO", "formal", "video_script", "brief")
     _, [slides, script] = _narratives(api_settings, [slides_request, script_request])
     insight_slides = slides.slides[1:1 + len(slides.insights)]
-    assert all(s["chart"]["$schema"].endswith("vega-lite/v5.json") for s in insight_slides)
+    assert all(s["chart"]["$schema"].endswith("vega-lite/v6.json") for s in insight_slides)
     assert slides.body.startswith("## Slide 1: Team brief: ")
     for slide in slides.slides:
         for point in slide["points"]:

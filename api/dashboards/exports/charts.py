@@ -11,7 +11,7 @@ from api.dashboards.exports.tables import Table
 # Okabe & Ito (2008), "Color Universal Design".
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442",
            "#000000"]
-SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 _MARKS = {"line": "line", "area": "area", "bar": "bar", "waterfall": "bar", "gauge": "bar"}
 
 

@@ -30,6 +30,13 @@ class Table:
         """Indexes of the number columns."""
         return [i for i, c in enumerate(self.columns) if c.type == "number"]
 
+    def select(self, *names: str) -> Table:
+        """The table of these columns only, in this order (KeyError for an unknown one)."""
+        index = {c.name: i for i, c in enumerate(self.columns)}
+        picked = [index[name] for name in names]
+        return Table([self.columns[i] for i in picked],
+                     [[row[i] for i in picked] for row in self.rows])
+
 
 def _pick(items: list[dict], spec: list[tuple[str, ColumnType]]) -> Table:
     return Table([Column(name, kind) for name, kind in spec],
