@@ -1,21 +1,28 @@
 """Facts → insights: the detectors run over the runners' answers, and every number an
 insight may say becomes a claim, with the answer rows that hold it.
 
-An insight has a kind (growth, anomaly, driver, revenue, share_of_voice, wargame_risk), a
-score (how much it matters: the size of the change, discounted when it is within chance),
-a direction (up, down or flat), the claims it may show and a few words (event names,
-segments, brands) for the templates.
+An insight has a kind (growth, anomaly, driver, revenue, share_of_voice, sentiment, crisis,
+wargame_risk, co_movement, funnel, retention, pulse), a score (how much it matters: the
+size of the change, discounted when it is within chance), a direction (up, down or flat),
+the claims it may show and a few words (event names, segments, brands) for the templates.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
+from api.analytics.schemas import previous_range
 from api.dashboards.exports.tables import Column, Table
 from api.storytelling.claims import Claim, ClaimBook
 from api.storytelling.detectors.anomaly import anomalies
-from api.storytelling.detectors.change import count_change, mean_change
+from api.storytelling.detectors.change import (
+    Change,
+    count_change,
+    mean_change,
+    proportion_change,
+)
 from api.storytelling.detectors.drivers import drivers, product_change
 from api.storytelling.facts import GROWTH_EVENTS, Facts, Source
 
@@ -486,12 +493,18 @@ def co_movement_insights(found: list[Insight], book: ClaimBook) -> list[Insight]
 
 
 def crisis_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
-    """The most severe crisis alert of the period, with its evidence posts quoted."""
+    """The most severe crisis alert of the period (crisis before warning, then the latest
+    day, then the most negative mentions that day), with its evidence posts quoted."""
     if facts.crisis is None or not facts.crisis.data["alerts"]:
         return []
     alert = max(
         facts.crisis.data["alerts"],
-        key=lambda a: (a["severity"] == "crisis", str(a["alert_date"]), a["brand"]),
+        key=lambda a: (
+            a["severity"] == "crisis",
+            str(a["alert_date"]),
+            a.get("negative_mentions") or 0,
+            a["brand"],
+        ),
     )
     key = {"alert_date": str(alert["alert_date"]), "brand": alert["brand"], "rule": alert["rule"]}
     common = {
@@ -531,6 +544,264 @@ def crisis_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
     ]
 
 
+def _funnel_group(source: Source | None) -> list[dict] | None:
+    """The steps of a funnel answer without breakdown; None without entrants."""
+    if source is None or not source.data["results"]:
+        return None
+    steps = source.data["results"][0]["steps"]
+    return steps if steps and steps[0]["persons"] > 0 else None
+
+
+def _weakest_step(now: list[dict], before: list[dict]) -> tuple[int, Change] | None:
+    """The step whose conversion from the previous step moved most surely (the smallest
+    p-value; ties: the larger move), among the significant ones."""
+    moved = []
+    for k in range(1, len(now)):
+        if now[k - 1]["persons"] and before[k - 1]["persons"]:
+            change = proportion_change(
+                now[k]["persons"],
+                now[k - 1]["persons"],
+                before[k]["persons"],
+                before[k - 1]["persons"],
+            )
+            if change.significant:
+                moved.append((change.p_value, -abs(change.absolute), k, change))
+    if not moved:
+        return None
+    _, _, k, change = min(moved, key=lambda m: m[:3])
+    return k, change
+
+
+def _funnel_claim(
+    book: ClaimBook, source: Source, steps: list[dict], period: str, step: int, column: str
+) -> Claim:
+    """A cell of a funnel answer (`column` of step `step`) as a claim; its rows are the
+    answer's steps."""
+    return book.claim(
+        steps[step][column],
+        "count" if column == "persons" else "percent",
+        dataset="raw_events",
+        table="raw_events",
+        key={
+            "question": source.runner,
+            "steps": source.params["steps"],
+            "period": period,
+            "step": step,
+            "dates": [source.params["date_from"], source.params["date_to"]],
+        },
+        column=column,
+        dataset_versions=source.dataset_versions,
+        params=source.params,
+        rows=steps,
+    )
+
+
+def funnel_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
+    """The configured funnel's conversion (first step → last) against the previous period,
+    two-proportion z-test; told only when the change is significant (a rate always
+    wobbles), with the step that moved most."""
+    now, before = _funnel_group(facts.funnel), _funnel_group(facts.funnel_before)
+    if now is None or before is None or facts.funnel is None or facts.funnel_before is None:
+        return []
+    change = proportion_change(
+        now[-1]["persons"], now[0]["persons"], before[-1]["persons"], before[0]["persons"]
+    )
+    if not change.significant:
+        return []
+    sides = {"current": (facts.funnel, now), "previous": (facts.funnel_before, before)}
+    last = len(now) - 1
+    claims = {
+        "current": _funnel_claim(book, *sides["current"], "current", last, "conversion_from_first"),
+        "previous": _funnel_claim(
+            book, *sides["previous"], "previous", last, "conversion_from_first"
+        ),
+        "entrants": _funnel_claim(book, *sides["current"], "current", 0, "persons"),
+        "entrants_before": _funnel_claim(book, *sides["previous"], "previous", 0, "persons"),
+    }
+    words: dict[str, Any] = {"funnel": " → ".join(facts.funnel.params["steps"])}
+    weakest = _weakest_step(now, before)
+    if weakest is not None:
+        k = weakest[0]
+        for name, period in (("step_current", "current"), ("step_previous", "previous")):
+            claims[name] = _funnel_claim(
+                book, *sides[period], period, k, "conversion_from_previous"
+            )
+        words.update(step_from=now[k - 1]["event"], step_to=now[k]["event"])
+    chart = Table(
+        [
+            Column("step", "text"),
+            Column("previous period", "number"),
+            Column("this period", "number"),
+        ],
+        [[s["event"], b["persons"], s["persons"]] for s, b in zip(now, before, strict=True)],
+    )
+    return [
+        Insight(
+            "funnel",
+            abs(change.relative or 0),
+            _direction(change.absolute),
+            claims,
+            words,
+            ("bar", chart),
+        )
+    ]
+
+
+def _next_day(cohorts: list[dict], first: date, last: date) -> list[dict]:
+    """The published cohorts starting in [first, last] whose next day is in the data, as
+    rows: definition, start, size and the members back the next day."""
+    return [
+        {
+            "retention_id": c["retention_id"],
+            "cohort_start": c["cohort_start"],
+            "cohort_size": c["cohort_size"],
+            "returned_next_day": c["retained"][1],
+        }
+        for c in cohorts
+        if first <= date.fromisoformat(str(c["cohort_start"])) <= last
+        and c["observed_periods"] >= 2
+    ]
+
+
+def _retention_claims(
+    source: Source, periods: dict[str, list[dict]], book: ClaimBook
+) -> dict[str, Claim]:
+    """Per period, the pooled next-day rate and the cohorts' size (derived claims whose
+    rows are the cohorts)."""
+    claims: dict[str, Claim] = {}
+    for period, rows in periods.items():
+        common = {
+            "dataset": "mart_retention_cohorts",
+            "table": "mart_retention_cohorts",
+            "params": source.params,
+            "dataset_versions": source.dataset_versions,
+            "rows": rows,
+            "key": {
+                "retention_id": source.params["retention_id"],
+                "cohort_type": source.params["cohort_type"],
+                "period": period,
+                "cohorts": [str(rows[0]["cohort_start"]), str(rows[-1]["cohort_start"])],
+            },
+        }
+        returned = sum(r["returned_next_day"] for r in rows)
+        size = sum(r["cohort_size"] for r in rows)
+        suffix = "" if period == "current" else "_before"
+        claims[f"rate{suffix}"] = book.claim(
+            returned / size,
+            "percent",
+            column="retained[1] / cohort_size",
+            formula="Σ retained[1] / Σ cohort_size over the cohorts",
+            **common,
+        )
+        claims[f"cohort{suffix}"] = book.claim(
+            size, "count", column="cohort_size", formula="Σ cohort_size over the cohorts", **common
+        )
+    return claims
+
+
+def retention_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
+    """Next-day retention of the period's published day cohorts against the previous
+    period's (pooled over the cohorts whose next day is in the period and in the data;
+    two-proportion z-test), told only when significant."""
+    if facts.retention is None or not facts.retention.data["cohorts"]:
+        return []
+    cohorts = facts.retention.data["cohorts"]
+    before_from, before_to = previous_range(facts.date_from, facts.date_to)
+    periods = {
+        "previous": _next_day(cohorts, before_from, before_to),
+        # the last day's cohort comes back after the period
+        "current": _next_day(cohorts, facts.date_from, facts.date_to - timedelta(days=1)),
+    }
+    totals = {
+        p: (sum(r["returned_next_day"] for r in rows), sum(r["cohort_size"] for r in rows))
+        for p, rows in periods.items()
+    }
+    if any(size == 0 for _, size in totals.values()):
+        return []
+    change = proportion_change(*totals["current"], *totals["previous"])
+    if not change.significant:
+        return []
+    chart = Table(
+        [Column("cohort", "date"), Column("back the next day", "number")],
+        [
+            [r["cohort_start"], r["returned_next_day"] / r["cohort_size"]]
+            for r in periods["previous"] + periods["current"]
+            if r["cohort_size"]
+        ],
+    )
+    return [
+        Insight(
+            "retention",
+            abs(change.relative or 0),
+            _direction(change.absolute),
+            _retention_claims(facts.retention, periods, book),
+            {"event": cohorts[0]["target_event"]},
+            ("line", chart),
+        )
+    ]
+
+
+PULSE_UNITS = {
+    "sessions": "count",
+    "signups": "count",
+    "conversions": "count",
+    "revenue": "money",
+    "conversion_rate": "percent",
+}
+
+
+def pulse_insights(facts: Facts, book: ClaimBook) -> list[Insight]:
+    """The growth pulse's insights of the period (mart_growth_pulse_insights): per metric
+    the most severe (then the largest move, then the latest day), its numbers claimed from
+    the mart's columns, not from its text."""
+    if facts.pulse is None:
+        return []
+    best: dict[str, dict] = {}
+    for row in facts.pulse.data["items"]:
+        if row["metric"] not in PULSE_UNITS or row["change"] is None:
+            continue
+        rank = (row["severity_rank"] or 0, abs(row["change"]), str(row["pulse_date"]))
+        held = best.get(row["metric"])
+        if held is None or rank > (
+            held["severity_rank"] or 0,
+            abs(held["change"]),
+            str(held["pulse_date"]),
+        ):
+            best[row["metric"]] = row
+    found = []
+    for metric, row in sorted(best.items()):
+        common = {
+            "dataset": "mart_growth_pulse_insights",
+            "table": "mart_growth_pulse_insights",
+            "key": {"pulse_date": str(row["pulse_date"]), "insight_id": row["insight_id"]},
+            "dataset_versions": facts.pulse.dataset_versions,
+            "params": facts.pulse.params,
+            "rows": [row],
+        }
+        unit = PULSE_UNITS[metric]
+        claims = {
+            "value": book.claim(row["value"], unit, column="value", **common),
+            "previous": book.claim(row["previous_value"], unit, column="previous_value", **common),
+            "change": book.claim(
+                abs(row["change"]),
+                "percent",
+                column="change",
+                formula="|change| (relative, week over week)",
+                **common,
+            ),
+        }
+        found.append(
+            Insight(
+                "pulse",
+                abs(row["change"]) * (row["severity_rank"] or 0) / 3,
+                _direction(row["change"]),
+                claims,
+                {"metric": metric, "day": str(row["pulse_date"]), "severity": row["severity"]},
+            )
+        )
+    return found
+
+
 DETECTORS = (
     crisis_insights,
     sentiment_insights,
@@ -540,6 +811,9 @@ DETECTORS = (
     revenue_insights,
     share_insights,
     wargame_insights,
+    funnel_insights,
+    retention_insights,
+    pulse_insights,
 )
 
 

@@ -32,7 +32,7 @@ Length = Literal["brief", "standard", "detailed"]
 Format = Literal["text", "slides", "video_script"]
 WORDS_PER_SECOND = 2.5
 MIN_SCENE_SECONDS = 5
-TEMPLATE_VERSION = "2026-12-06.1"
+TEMPLATE_VERSION = "2026-12-06.2"
 INSIGHTS_BY_LENGTH = {"brief": 3, "standard": 4, "detailed": 5}
 
 # What each audience hears first (DESIGN §13; docs/storytelling.md has the table).
@@ -43,10 +43,13 @@ AUDIENCE_ORDER: dict[str, tuple[str, ...]] = {
         "share_of_voice",
         "revenue",
         "growth",
+        "pulse",
         "driver",
         "sentiment",
         "co_movement",
         "anomaly",
+        "funnel",
+        "retention",
     ),
     "CMO": (
         "crisis",
@@ -55,25 +58,42 @@ AUDIENCE_ORDER: dict[str, tuple[str, ...]] = {
         "co_movement",
         "driver",
         "growth",
+        "funnel",
         "anomaly",
+        "pulse",
         "revenue",
         "wargame_risk",
     ),
-    "CFO": ("revenue", "growth", "wargame_risk", "driver", "anomaly", "share_of_voice"),
+    "CFO": (
+        "revenue",
+        "growth",
+        "wargame_risk",
+        "pulse",
+        "funnel",
+        "driver",
+        "anomaly",
+        "share_of_voice",
+    ),
     "Board": (
         "crisis",
         "growth",
         "revenue",
         "wargame_risk",
+        "pulse",
+        "funnel",
+        "retention",
         "share_of_voice",
         "sentiment",
         "driver",
         "anomaly",
     ),
     "Team": (
+        "funnel",
+        "retention",
         "growth",
         "driver",
         "anomaly",
+        "pulse",
         "co_movement",
         "revenue",
         "share_of_voice",
@@ -83,12 +103,64 @@ AUDIENCE_ORDER: dict[str, tuple[str, ...]] = {
     ),
 }
 EVENT_NAMES = {"visit": "Visits", "signup": "Signups", "purchase": "Purchases"}
+PULSE_NAMES = {
+    "sessions": "sessions",
+    "signups": "signups",
+    "conversions": "conversions",
+    "revenue": "revenue",
+    "conversion_rate": "the conversion rate",
+}
 
 _EVIDENCE = (
     "{% for name in w.evidence %}{% if loop.first %} Evidence: {% else %}; "
     "{% endif %}{{ show(c[name]) }}{% if loop.last %}.{% endif %}{% endfor %}"
 )
+_STEP = (
+    "{% if c.step_current is defined %}; the largest move is from {{ w.step_from }} to "
+    "{{ w.step_to }}, where {{ show(c.step_current) }} went on against "
+    "{{ show(c.step_previous) }}{% endif %}"
+)
 _HEADLINES: dict[str, dict[str, str]] = {
+    "funnel": {
+        "formal": "Conversion through the {{ w.funnel }} funnel {{ 'rose' if up else 'fell' }} "
+        "to {{ show(c.current) }} of {{ show(c.entrants) }} entrants, from "
+        "{{ show(c.previous) }} of {{ show(c.entrants_before) }} in the previous "
+        "period" + _STEP + ".",
+        "casual": "The {{ w.funnel }} funnel converts {{ 'better' if up else 'worse' }}: "
+        "{{ show(c.current) }} now, {{ show(c.previous) }} before"
+        "{% if c.step_current is defined %} — watch {{ w.step_from }} → "
+        "{{ w.step_to }} ({{ show(c.step_previous) }} → "
+        "{{ show(c.step_current) }}){% endif %}.",
+        "technical": "funnel {{ w.funnel }}, conversion first → last: {{ show(c.previous) }} "
+        "(n {{ show(c.entrants_before) }}) → {{ show(c.current) }} "
+        "(n {{ show(c.entrants) }}), significant under the two-proportion "
+        "z-test{% if c.step_current is defined %}; step {{ w.step_from }} → "
+        "{{ w.step_to }}: {{ show(c.step_previous) }} → "
+        "{{ show(c.step_current) }}{% endif %}.",
+    },
+    "retention": {
+        "formal": "Next-day retention of new {{ w.event }} cohorts {{ 'rose' if up else "
+        "'fell' }} to {{ show(c.rate) }} of {{ show(c.cohort) }} people, from "
+        "{{ show(c.rate_before) }} of {{ show(c.cohort_before) }} in the previous "
+        "period.",
+        "casual": "{{ 'More' if up else 'Fewer' }} new {{ w.event }}s come back the next day: "
+        "{{ show(c.rate) }} now against {{ show(c.rate_before) }} before.",
+        "technical": "next-day retention ({{ w.event }} cohorts, first time): "
+        "{{ show(c.rate_before) }} (n {{ show(c.cohort_before) }}) → "
+        "{{ show(c.rate) }} (n {{ show(c.cohort) }}), significant under the "
+        "two-proportion z-test.",
+    },
+    "pulse": {
+        "formal": "The growth pulse flagged {{ metric }} on {{ w.day }}: "
+        "{{ 'up' if up else 'down' }} {{ show(c.change) }} week over week, "
+        "{{ show(c.value) }} against {{ show(c.previous) }} a week earlier.",
+        "casual": "Pulse check: {{ metric }} {{ 'jumped' if up else 'dropped' }} "
+        "{{ show(c.change) }} on {{ w.day }} ({{ show(c.value) }} vs "
+        "{{ show(c.previous) }} the week before).",
+        "technical": "growth pulse ({{ w.severity }}), {{ w.day }}: {{ metric }} "
+        "{{ show(c.previous) }} → {{ show(c.value) }} week over week "
+        "(|Δ| {{ show(c.change) }} {{ 'up' if up else 'down' }}).",
+    },
     "sentiment": {
         "formal": "{{ w.brand }}’s net sentiment averaged {{ show(c.current) }} a day, against "
         "{{ show(c.previous) }} in the previous period"
@@ -196,6 +268,9 @@ _HEADLINES: dict[str, dict[str, str]] = {
     },
 }
 _WHY = {
+    "funnel": "a change in conversion moves every later number even when traffic holds",
+    "retention": "people who do not come back the next day rarely come back at all",
+    "pulse": "the daily pulse shows a move days before it shows in a weekly total",
     "sentiment": "how people feel about the brand moves ahead of what they buy",
     "co_movement": "two signals moving on the same day deserve one investigation, not two",
     "crisis": "negative attention spreads fast; an answer in the first day limits the damage",
@@ -211,6 +286,9 @@ _WHY = {
     "wargame_risk": "it is the competitive move most likely to cost money if it happens",
 }
 RECOMMEND = {
+    "funnel": "Review the funnel step that moved with the product team this week.",
+    "retention": "Look at what new people meet on their first day and fix the first gap.",
+    "pulse": "Confirm the pulse's move with the owning team before it reaches the totals.",
     "sentiment": "Read the week's negative mentions and answer the recurring complaints.",
     "co_movement": "Look into the day both moved before drawing conclusions.",
     "crisis": "Agree a response to the crisis with communications today.",
@@ -294,6 +372,8 @@ _ENV = SandboxedEnvironment(
 
 
 def headline(insight: Insight, tone: str, book: ClaimBook) -> str:
+    """The insight's sentence in `tone`, its numbers as claim markers (not yet through the
+    gate). Raises jinja2's UndefinedError when the template reads a claim it lacks."""
     template = _ENV.from_string(_HEADLINES[insight.kind][tone])
     return template.render(
         c=insight.claims,
@@ -304,10 +384,14 @@ def headline(insight: Insight, tone: str, book: ClaimBook) -> str:
         flat=insight.direction == "flat",
         name=EVENT_NAMES.get(insight.words.get("event", ""), ""),
         factor=_FACTORS.get(insight.words.get("main_factor", ""), ""),
+        metric=PULSE_NAMES.get(insight.words.get("metric", ""), ""),
     )
 
 
 _SLIDE_TITLES = {
+    "funnel": "Funnel conversion",
+    "retention": "Retention",
+    "pulse": "Growth pulse",
     "sentiment": "Sentiment",
     "co_movement": "Moving together",
     "crisis": "Crisis alert",

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query, Response
 from fastapi import Request as HttpRequest
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.analytics.marts import configured_funnels
 from api.answers import envelope
 from api.deps import Context, Reader
 from api.envelopes import Day, check_date_range
@@ -34,6 +35,21 @@ from api.storytelling.narrative import (
 router = APIRouter(prefix="/storytelling", tags=["storytelling"])
 board_router = APIRouter(prefix="/board", tags=["storytelling"])
 claims_router = APIRouter(prefix="/claims", tags=["storytelling"])
+
+
+def _configured_funnel(value: str | None) -> str | None:
+    """A configured funnel id (vars.funnels), or None for the first configured."""
+    if value is not None and value not in configured_funnels():
+        raise ValueError(f"not a configured funnel; known: {', '.join(configured_funnels())}")
+    return value
+
+
+_FUNNEL = Field(
+    None,
+    max_length=200,
+    description="A configured funnel id whose conversion "
+    "change is told (default: the first configured funnel)",
+)
 
 
 class GenerateRequest(BaseModel):
@@ -67,8 +83,10 @@ class GenerateRequest(BaseModel):
     )
     length: Length = "standard"
     brand: str | None = Field(None, min_length=1, max_length=200)
+    funnel: str | None = _FUNNEL
 
     _check_to = field_validator("date_to")(check_date_range)
+    _check_funnel = field_validator("funnel")(_configured_funnel)
 
     @field_validator("date_to")
     @classmethod
@@ -87,8 +105,10 @@ class AgendaQuery(BaseModel):
     date_from: Day
     date_to: Day
     brand: str | None = Field(None, min_length=1, max_length=200)
+    funnel: str | None = _FUNNEL
 
     _check_to = field_validator("date_to")(check_date_range)
+    _check_funnel = field_validator("funnel")(_configured_funnel)
 
 
 class DecisionIn(BaseModel):
@@ -116,14 +136,16 @@ class BriefRequest(BaseModel):
     audience: Audience = "CEO"
     tone: Tone = "formal"
     brand: str | None = Field(None, min_length=1, max_length=200)
+    funnel: str | None = _FUNNEL
 
     _check_to = field_validator("date_to")(check_date_range)
+    _check_funnel = field_validator("funnel")(_configured_funnel)
 
 
 async def _compose(context, principal: Principal, body: GenerateRequest | BriefRequest) -> dict:
     """Facts → insights → document, stored; the stored record."""
     facts = await gather_facts(
-        context, principal.tenant_id, body.date_from, body.date_to, body.brand
+        context, principal.tenant_id, body.date_from, body.date_to, body.brand, body.funnel
     )
     book = ClaimBook()
     insights = find_insights(facts, book)
@@ -243,7 +265,7 @@ async def board_agenda(
     span: Annotated[AgendaQuery, Query()], context: Context, principal: Reader
 ) -> Response:
     facts = await gather_facts(
-        context, principal.tenant_id, span.date_from, span.date_to, span.brand
+        context, principal.tenant_id, span.date_from, span.date_to, span.brand, span.funnel
     )
     book = ClaimBook()
     insights = find_insights(facts, book)

@@ -9,7 +9,11 @@ The tenant: two weeks of events — the previous week 2026-08-03..09 and the cur
 from 20 to 6 a day while the other sources hold, visits hold at 100 a day, purchases fall
 from 10 to 8 a day at 50 → 45 of revenue each; share of voice of Nimbus falls from 60% to
 40%; one crisis alert on 2026-08-13; one published wargame. Every event has its own
-session (the growth pulse's invariants hold if a pipeline ever reads these days).
+session (the growth pulse's invariants hold if a pipeline ever reads these days), and the
+growth pulse mart holds what the pipeline would build for the current week: every day,
+sessions 124 against 140 a week earlier (low), signups 16 against 30 (medium), conversions
+8 against 10 (low) and revenue 360 against 500 (medium); the conversion rate, 6.5%
+against 7.1%, falls less than the pulse's 20% rule.
 """
 
 from __future__ import annotations
@@ -28,6 +32,12 @@ GOLDEN = Path(__file__).parent / "golden" / "storytelling"
 PREVIOUS, CURRENT = date(2026, 8, 3), date(2026, 8, 10)
 SPAN = {"date_from": "2026-08-10", "date_to": "2026-08-16", "brand": "Nimbus"}
 AUDIENCES = ("CEO", "CMO", "CFO", "Board", "Team")
+PULSE = (
+    ("sessions", "low", 1, 124.0, 140.0),
+    ("signups", "medium", 2, 16.0, 30.0),
+    ("conversions", "low", 1, 8.0, 10.0),
+    ("revenue", "medium", 2, 360.0, 500.0),
+)
 FORMATS = ("text", "slides", "video_script")
 
 
@@ -192,6 +202,41 @@ def golden_tenant(clickhouse, api_context, server_url):
             "recommended_counter_move",
             "risk_level",
             "confidence",
+        ],
+    )
+    clickhouse.insert(
+        "mart_growth_pulse_insights",
+        [
+            [
+                TENANT,
+                CURRENT + timedelta(days=day),
+                f"{metric}:wow",
+                metric,
+                "wow",
+                "down",
+                severity,
+                rank,
+                value,
+                previous,
+                (value - previous) / previous,
+                f"{metric} fell.",
+            ]
+            for day in range(7)
+            for metric, severity, rank, value, previous in PULSE
+        ],
+        column_names=[
+            "tenant_id",
+            "pulse_date",
+            "insight_id",
+            "metric",
+            "rule",
+            "direction",
+            "severity",
+            "severity_rank",
+            "value",
+            "previous_value",
+            "change",
+            "text",
         ],
     )
     key = create_key(api_context.db, TENANT, ["read"], "golden")[0]

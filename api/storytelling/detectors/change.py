@@ -5,6 +5,8 @@
   periods of lengths t₁ and t₀ — the conditional test for two Poisson rates (exact,
   `scipy.stats.binomtest`).
 - Daily values (a rate or a mean per day): Welch's t-test of the two periods' days.
+- Proportions (a conversion or retention rate: successes of trials in each period): the
+  two-proportion z-test with the pooled proportion under "no change".
 
 A change is called significant at `alpha` (default 0.05); the p-value is reported.
 """
@@ -69,3 +71,21 @@ def mean_change(
         p_value = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
         p_value = 1.0 if math.isnan(p_value) else p_value
     return _change(float(a.mean()), float(b.mean()), p_value, "welch-t", alpha)
+
+
+def proportion_change(
+    current: int, current_trials: int, previous: int, previous_trials: int, alpha: float = ALPHA
+) -> Change:
+    """The change of a rate (`current` of `current_trials` against `previous` of
+    `previous_trials`), two-sided two-proportion z-test with the pooled proportion.
+    Raises ValueError for a period without trials or more successes than trials."""
+    if current_trials <= 0 or previous_trials <= 0:
+        raise ValueError("both periods need at least one trial")
+    if not (0 <= current <= current_trials and 0 <= previous <= previous_trials):
+        raise ValueError("successes must be between 0 and the trials")
+    now, before = current / current_trials, previous / previous_trials
+    pooled = (current + previous) / (current_trials + previous_trials)
+    spread = math.sqrt(pooled * (1 - pooled) * (1 / current_trials + 1 / previous_trials))
+    # every trial a success (or none) in both periods: no variation to test against
+    p_value = 1.0 if spread == 0 else float(2 * stats.norm.sf(abs(now - before) / spread))
+    return _change(now, before, p_value, "two-proportion-z", alpha)
