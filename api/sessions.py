@@ -137,6 +137,12 @@ class WebSessions:
             self._memo.pop(digest, None)
 
 
+    def forget(self) -> None:
+        """Drop every remembered lookup (the next request of each session looks again)."""
+        with self._guard:
+            self._memo.clear()
+
+
 def csrf_matches(identity: WebIdentity, presented: str | None) -> bool:
     """True when `presented` is the session's CSRF token (compared in constant time)."""
     return bool(presented) and secrets.compare_digest(identity.csrf_token, presented or "")

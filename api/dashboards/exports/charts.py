@@ -16,9 +16,8 @@ _MARKS = {"line": "line", "area": "area", "bar": "bar", "waterfall": "bar", "gau
 
 
 def long_records(table: Table) -> list[dict[str, Any]]:
-    """The table as (x, series, value) records: one series per number column, or, when a
-    second text column names the series (e.g. brand), one per value of it."""
-    label = table.columns[0].name
+    """The table as (x, series, value) records: one series per number column (named after
+    it), or, when a second text column names the series (e.g. brand), one per value of it."""
     texts = [i for i, c in enumerate(table.columns) if c.type != "number" and i > 0]
     numeric = table.numeric
     if not numeric:
@@ -27,8 +26,8 @@ def long_records(table: Table) -> list[dict[str, Any]]:
         series, value = texts[0], numeric[0]
         return [{"x": row[0], "series": str(row[series]), "value": row[value]}
                 for row in table.rows]
-    return [{"x": row[0], "series": table.columns[j].name if len(numeric) > 1 else label,
-             "value": row[j]} for row in table.rows for j in numeric]
+    return [{"x": row[0], "series": table.columns[j].name, "value": row[j]}
+            for row in table.rows for j in numeric]
 
 
 def chart_spec(kind: str, title: str, table: Table) -> dict[str, Any] | None:
@@ -42,8 +41,9 @@ def chart_spec(kind: str, title: str, table: Table) -> dict[str, Any] | None:
                             "config": {"range": {"category": PALETTE},
                                        "axisX": {"grid": False}}}
     x_title = table.columns[0].name
-    if kind == "pie":
-        return {**base, "mark": "arc", "encoding": {
+    first = [r for r in records if r["series"] == records[0]["series"]]
+    if kind == "pie":  # a pie shows one series: the first number column
+        return {**base, "data": {"values": first}, "mark": "arc", "encoding": {
             "theta": {"field": "value", "type": "quantitative"},
             "color": {"field": "x", "type": "nominal", "title": x_title}}}
     if kind in ("heatmap", "retention_grid"):
@@ -52,7 +52,6 @@ def chart_spec(kind: str, title: str, table: Table) -> dict[str, Any] | None:
             "y": {"field": "x", "type": "ordinal", "sort": None, "title": x_title},
             "color": {"field": "value", "type": "quantitative", "scale": {"scheme": "blues"}}}}
     if kind == "funnel":
-        first = [r for r in records if r["series"] == records[0]["series"]]
         return {**base, "data": {"values": first}, "mark": "bar", "encoding": {
             "y": {"field": "x", "type": "nominal", "sort": None, "title": x_title},
             "x": {"field": "value", "type": "quantitative", "title": first[0]["series"]}}}
@@ -61,8 +60,12 @@ def chart_spec(kind: str, title: str, table: Table) -> dict[str, Any] | None:
             "x": {"field": "x", "type": x_type, "title": x_title},
             "y": {"field": "value", "type": "quantitative"},
             "color": {"field": "series", "type": "nominal"}}}
-    return {**base, "mark": {"type": _MARKS.get(kind, "line"), "tooltip": True}, "encoding": {
-        "x": {"field": "x", "type": x_type, "title": x_title,
+    mark = _MARKS.get(kind, "line")
+    # Bars over days are drawn one band per day, not as hairlines on a time axis.
+    x_axis = ({"type": "ordinal", "timeUnit": "yearmonthdate"} if mark == "bar" and
+              x_type == "temporal" else {"type": x_type})
+    return {**base, "mark": {"type": mark, "tooltip": True}, "encoding": {
+        "x": {"field": "x", **x_axis, "title": x_title,
               **({} if x_type == "temporal" else {"sort": None})},
         "y": {"field": "value", "type": "quantitative", "title": None},
         "color": {"field": "series", "type": "nominal", "title": None}}}

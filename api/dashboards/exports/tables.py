@@ -114,8 +114,9 @@ TABULATORS: dict[str, Callable[[Any], Table]] = {
         ("text", "text"), ("likes", "number"), ("reach", "number"),
         ("engagement", "number"), ("label", "text")]),
     "sentiment": _rows_of(None, [
-        ("mention_date", "date"), ("brand", "text"), ("mentions", "number"),
-        ("net_sentiment", "number"), ("avg_compound", "number"), ("positive", "number"),
+        # net sentiment first: a sentiment chart draws its first number
+        ("mention_date", "date"), ("brand", "text"), ("net_sentiment", "number"),
+        ("avg_compound", "number"), ("mentions", "number"), ("positive", "number"),
         ("neutral", "number"), ("negative", "number")]),
     "share_of_voice": _rows_of("total", [("brand", "text"), ("value", "number"),
                                          ("share", "number")]),

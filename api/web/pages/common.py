@@ -8,12 +8,23 @@ from typing import Any
 
 import anyio
 from fastapi import APIRouter, Depends
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError, model_validator
 
 from api.context import ApiContext
 from api.errors import invalid
 from api.runners import QueryRunner
 from api.web.auth import mark_page
+
+
+class PageForm(BaseModel):
+    """A page's GET form: a field left empty in the browser is a field not given."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_none(cls, values: Any) -> Any:
+        if isinstance(values, dict):
+            return {k: v for k, v in values.items() if v != ""}
+        return values
 
 
 def page_router() -> APIRouter:

@@ -19,6 +19,7 @@ from api.custom_metrics.store import list_metrics
 from api.dashboards import store
 from api.dashboards.data import dashboard_data
 from api.dashboards.exports.document import ExportDocument, build_document
+from api.dashboards.exports.tables import Table
 from api.dashboards.sources import PARAMS
 from api.dashboards.spec import (
     GRID_COLUMNS,
@@ -31,7 +32,7 @@ from api.deps import Context
 from api.errors import invalid
 from api.keys import Principal
 from api.web.auth import SignedIn
-from api.web.pages.common import in_thread, page_router
+from api.web.pages.common import PageForm, in_thread, page_router, today
 from api.web.templating import render
 
 router = page_router()
@@ -40,7 +41,7 @@ CHART_KINDS = ("line", "bar", "area", "pie", "table", "kpi", "heatmap", "scatter
                "retention_grid")
 
 
-class ViewQuery(RangeQuery):
+class ViewQuery(PageForm, RangeQuery):
     """A dashboard page's date range and one extra property filter."""
 
     property_key: str | None = None
@@ -73,6 +74,16 @@ async def evaluate(context, tenant_id: str, dashboard_id: int, version: int,
     return build_document(tenant_id, answer, data_as_of="")
 
 
+def kpi_row(table: Table) -> list | None:
+    """The row a KPI widget shows: the latest, or the one before it when the latest is
+    today's (UTC) partial day."""
+    rows = table.rows
+    if len(rows) > 1 and table.columns[0].type == "date" and str(rows[-1][0]) == \
+            today().isoformat():
+        return rows[-2]
+    return rows[-1] if rows else None
+
+
 def grid_style(position: dict[str, int]) -> str:
     """The CSS grid placement of a widget."""
     return (f"grid-column: {position['x'] + 1} / span {position['w']}; "
@@ -96,6 +107,7 @@ async def dashboard(dashboard_id: DashboardId, request: Request, context: Contex
                               filters)
     return render(request, "dashboards/view.html", {
         "view": view, "document": document, "query": query, "grid_style": grid_style,
+        "kpi_row": kpi_row,
         "positions": {w.id: w.position.model_dump() for w in view.spec.widgets},
         "shared": False}, identity)
 

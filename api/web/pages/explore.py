@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from api.analytics.funnels import FUNNELS
 from api.analytics.retention import RETENTION
@@ -21,7 +21,7 @@ from api.deps import Context
 from api.errors import ApiProblem
 from api.runners import QueryRunner
 from api.web.auth import SignedIn
-from api.web.pages.common import ask, last_days, page_router
+from api.web.pages.common import PageForm, ask, last_days, page_router
 from api.web.templating import render
 
 router = page_router()
@@ -37,7 +37,7 @@ def _span(date_from: str | None, date_to: str | None) -> dict[str, str]:
     return {"date_from": date_from or start.isoformat(), "date_to": date_to or end.isoformat()}
 
 
-class TrendsForm(BaseModel):
+class TrendsForm(PageForm):
     """The trends form (query parameters)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -62,7 +62,7 @@ class TrendsForm(BaseModel):
         return question
 
 
-class FunnelForm(BaseModel):
+class FunnelForm(PageForm):
     """The funnels form (query parameters)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -81,7 +81,7 @@ class FunnelForm(BaseModel):
                 **_span(self.date_from, self.date_to)}
 
 
-class RetentionForm(BaseModel):
+class RetentionForm(PageForm):
     """The retention form (query parameters)."""
 
     model_config = ConfigDict(extra="forbid")

@@ -14,22 +14,26 @@ from api.dashboards import sharing
 from api.dashboards.spec import RangeQuery, override_filters
 from api.deps import Context, client_of
 from api.keys import Principal
-from api.web.pages.common import page_router
-from api.web.pages.dashboards import evaluate, grid_style
+from api.web.pages.common import PageForm, page_router
+from api.web.pages.dashboards import evaluate, grid_style, kpi_row
 from api.web.templating import render
 
 router = page_router()
 
 
+class SharedRange(PageForm, RangeQuery):
+    """The shared page's date range form."""
+
+
 @router.get("/s/{token}")
 async def shared_dashboard(token: Annotated[str, Path(max_length=100)], request: Request,
-                           context: Context, span: Annotated[RangeQuery, Query()]) -> Response:
+                           context: Context, span: Annotated[SharedRange, Query()]) -> Response:
     shared = await identify_link(context, client_of(request),
                                  lambda: sharing.open_link(context.db, token))
     await admit(context, Principal(0, "share", shared.tenant_id, frozenset({"read"})))
     document = await evaluate(context, shared.tenant_id, shared.dashboard_id, shared.version,
                               shared.spec, override_filters(shared.spec, span))
     return render(request, "shared.html", {
-        "document": document, "grid_style": grid_style, "query": span,
+        "document": document, "grid_style": grid_style, "kpi_row": kpi_row, "query": span,
         "positions": {w.id: w.position.model_dump() for w in shared.spec.widgets}},
         headers={"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"})

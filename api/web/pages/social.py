@@ -8,14 +8,14 @@ from typing import Annotated, Literal
 
 from fastapi import Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from api.dashboards.exports.charts import chart_spec
 from api.dashboards.exports.tables import widget_table
 from api.deps import Context
 from api.social.service import CRISIS_ALERTS, INFLUENCERS, MENTIONS, SENTIMENT, SHARE_OF_VOICE
 from api.web.auth import SignedIn
-from api.web.pages.common import ask, last_days, page_router
+from api.web.pages.common import PageForm, ask, last_days, page_router
 from api.web.templating import render
 
 router = page_router()
@@ -23,7 +23,7 @@ DEFAULT_DAYS = 14
 MENTIONS_PAGE = 25
 
 
-class SocialForm(BaseModel):
+class SocialForm(PageForm):
     """The social page's filters (query parameters)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -49,7 +49,7 @@ async def social(request: Request, context: Context, identity: SignedIn,
     sentiment = await ask(context, tenant, SENTIMENT, {**span, **brands, **platforms})
     share = await ask(context, tenant, SHARE_OF_VOICE,
                       {**span, **brands, "metric": form.sov_metric})
-    influencers = await ask(context, tenant, INFLUENCERS, {"limit": 10, **brands})
+    influencers = await ask(context, tenant, INFLUENCERS, {"limit": 10, **platforms})
     crisis = await ask(context, tenant, CRISIS_ALERTS, {**span, **brands})
     mentions = await ask(context, tenant, MENTIONS, {
         **span, **brands, **platforms, "limit": MENTIONS_PAGE,

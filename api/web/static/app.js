@@ -94,6 +94,7 @@
       if (!target || target.dataset.drawn) return;
       const spec = JSON.parse(node.textContent);
       spec.width = "container";
+      if (target.closest(".widget")) spec.height = "container";  // fill the grid cell
       const result = await vegaEmbed(target, spec, { actions: false, renderer: "svg" });
       target.dataset.drawn = "1";
       window.sightlineCharts[node.dataset.chart] = result.view;
@@ -107,8 +108,9 @@
   document.addEventListener("htmx:configRequest", (event) => {
     event.detail.headers["X-CSRF-Token"] = csrf();
   });
-  document.addEventListener("htmx:afterSettle", (event) => {
-    drawCharts(event.target).catch((error) => toast(`A chart failed: ${error.message}`, true));
+  // After a swap, draw what is new (an outerHTML swap's event target is the old element).
+  document.addEventListener("htmx:afterSettle", () => {
+    drawCharts(document).catch((error) => toast(`A chart failed: ${error.message}`, true));
   });
 
   window.sightline = { api, toast, formJson, drawCharts };
