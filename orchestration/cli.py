@@ -1,4 +1,5 @@
-"""`sightline`: the command line of the data team (demo, materialize, backfill, sql, status)."""
+"""`sightline`: the command line of the data team (demo, materialize, backfill, sql, status,
+sentiment)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from api.cli import keys_app, webhooks_app
+from orchestration.sentiment_cli import sentiment_app
 from warehouse.settings import Settings, load_settings
 
 # Dagster flags beta/preview parameters at definition time; users can't act on that.
@@ -30,6 +32,7 @@ warnings.filterwarnings("ignore", message=r".*(beta|preview).*", category=Warnin
 app = typer.Typer(help="Sightline: ingest, transform and serve analytics.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(sentiment_app, name="sentiment")
 console = Console()
 err = Console(stderr=True)
 
@@ -196,7 +199,8 @@ def _serve_demo(settings: Settings) -> None:
     tenant = settings.demo_tenants[0]
     key = demo_key(settings, tenant)
     base = f"http://{settings.api.host}:{settings.api.port}"
-    console.print(f"\n[bold]API[/] on {base}/v1 — OpenAPI docs at {base}/docs\n"
+    console.print(f"\n[bold]Web app[/] on {base}/ — sign in with the key below\n"
+                  f"[bold]API[/] on {base}/v1 — OpenAPI docs at {base}/docs\n"
                   f"Demo API key for tenant [bold]{tenant}[/] (read, ingest, admin):")
     # Plain prints: the key and the command must not be wrapped by the console width.
     print(f"\n    {key}\n")
@@ -207,7 +211,8 @@ def _serve_demo(settings: Settings) -> None:
 
 @app.command("serve")
 def serve_command() -> None:
-    """Serve the API (http://127.0.0.1:8000/v1, docs at /docs) until interrupted."""
+    """Serve the web app (http://127.0.0.1:8000/) and the API (/v1, docs at /docs) until
+    interrupted."""
     from api.cli import serve
     from orchestration.run_launcher import DagsterRunLauncher
 

@@ -34,7 +34,9 @@ FIXTURE_EVENTS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs an event loop on this thread while it is open,
+# and later tests call asyncio.run().
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
         pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's package (`apt-get install "

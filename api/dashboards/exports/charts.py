@@ -47,7 +47,9 @@ def chart_spec(kind: str, title: str, table: Table) -> dict[str, Any] | None:
             "theta": {"field": "value", "type": "quantitative"},
             "color": {"field": "x", "type": "nominal", "title": x_title}}}
     if kind in ("heatmap", "retention_grid"):
-        return {**base, "mark": "rect", "encoding": {
+        # a cohort's size is its own column, not a period of the grid
+        cells = [r for r in records if r["series"] != "cohort_size"]
+        return {**base, "data": {"values": cells}, "mark": "rect", "encoding": {
             "x": {"field": "series", "type": "ordinal", "sort": None, "title": "period"},
             "y": {"field": "x", "type": "ordinal", "sort": None, "title": x_title},
             "color": {"field": "value", "type": "quantitative", "scale": {"scheme": "blues"}}}}

@@ -25,6 +25,7 @@ from api.dashboards.spec import (
     GRID_COLUMNS,
     DashboardSpec,
     RangeQuery,
+    Widget,
     override_filters,
 )
 from api.dashboards.templates import builtin_templates
@@ -84,10 +85,21 @@ def kpi_row(table: Table) -> list | None:
     return rows[-1] if rows else None
 
 
-def grid_style(position: dict[str, int]) -> str:
-    """The CSS grid placement of a widget."""
-    return (f"grid-column: {position['x'] + 1} / span {position['w']}; "
-            f"grid-row: {position['y'] + 1} / span {position['h']};")
+def grid_styles(widgets: list[Widget]) -> dict[str, str]:
+    """Each widget's CSS grid placement: where its position says, or, when positions
+    overlap (a spec written without them), by size only, flowing in widget order."""
+    taken: set[tuple[int, int]] = set()
+    overlap = False
+    for widget in widgets:
+        p = widget.position
+        cells = {(x, y) for x in range(p.x, p.x + p.w) for y in range(p.y, p.y + p.h)}
+        overlap = overlap or bool(cells & taken)
+        taken |= cells
+    return {w.id: (f"grid-column: span {w.position.w}; grid-row: span {w.position.h};"
+                   if overlap else
+                   f"grid-column: {w.position.x + 1} / span {w.position.w}; "
+                   f"grid-row: {w.position.y + 1} / span {w.position.h};")
+            for w in widgets}
 
 
 @router.get("/dashboards")
@@ -106,10 +118,8 @@ async def dashboard(dashboard_id: DashboardId, request: Request, context: Contex
     document = await evaluate(context, principal.tenant_id, view.id, view.version, view.spec,
                               filters)
     return render(request, "dashboards/view.html", {
-        "view": view, "document": document, "query": query, "grid_style": grid_style,
-        "kpi_row": kpi_row,
-        "positions": {w.id: w.position.model_dump() for w in view.spec.widgets},
-        "shared": False}, identity)
+        "view": view, "document": document, "query": query, "kpi_row": kpi_row,
+        "placement": grid_styles(view.spec.widgets)}, identity)
 
 
 @router.get("/dashboards/{dashboard_id}/edit")

@@ -15,7 +15,7 @@ from api.dashboards.spec import RangeQuery, override_filters
 from api.deps import Context, client_of
 from api.keys import Principal
 from api.web.pages.common import PageForm, page_router
-from api.web.pages.dashboards import evaluate, grid_style, kpi_row
+from api.web.pages.dashboards import evaluate, grid_styles, kpi_row
 from api.web.templating import render
 
 router = page_router()
@@ -34,6 +34,6 @@ async def shared_dashboard(token: Annotated[str, Path(max_length=100)], request:
     document = await evaluate(context, shared.tenant_id, shared.dashboard_id, shared.version,
                               shared.spec, override_filters(shared.spec, span))
     return render(request, "shared.html", {
-        "document": document, "grid_style": grid_style, "kpi_row": kpi_row, "query": span,
-        "positions": {w.id: w.position.model_dump() for w in shared.spec.widgets}},
+        "document": document, "kpi_row": kpi_row, "query": span,
+        "placement": grid_styles(shared.spec.widgets)},
         headers={"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"})
