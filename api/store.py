@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
+from datetime import date
 from typing import Any
 
 import clickhouse_connect
@@ -200,6 +201,18 @@ class ServingStore:
     def scope(self, tenant_id: str) -> TenantScope:
         """The query layer bound to one tenant."""
         return TenantScope(self, tenant_id)
+
+
+def date_filters(date_from: date | None, date_to: date | None, column: str,
+                 where: list[str], params: dict[str, Any]) -> None:
+    """Append `column` ≥ date_from / ≤ date_to conditions (when given) to `where`, as
+    query parameters. `column` is a caller's literal, never user text."""
+    if date_from is not None:
+        params["date_from"] = date_from
+        where.append(f"{column} >= {{date_from:Date}}")
+    if date_to is not None:
+        params["date_to"] = date_to
+        where.append(f"{column} <= {{date_to:Date}}")
 
 
 def _quote(value: str) -> str:

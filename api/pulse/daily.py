@@ -10,7 +10,7 @@ from pydantic import Field
 
 from api.envelopes import DateRange
 from api.runners import QueryRunner
-from api.store import TenantScope
+from api.store import TenantScope, date_filters
 
 PULSE_METRICS = ("sessions", "signups", "conversions", "revenue", "conversion_rate")
 _COLUMNS = ", ".join(f"{m}, {m}_prev_week, {m}_wow_change" for m in PULSE_METRICS)
@@ -27,12 +27,7 @@ def pulse_days(scope: TenantScope, query: PulseDailyQuery) -> list[dict[str, Any
     """[{pulse_date, kpis: [{metric, value, prev_week, wow_change}]}], newest day first."""
     where = ["tenant_id = {tenant_id:String}"]
     params: dict[str, Any] = {"limit": 1 if query.latest else query.limit}
-    if query.date_from is not None:
-        params["date_from"] = query.date_from
-        where.append("pulse_date >= {date_from:Date}")
-    if query.date_to is not None:
-        params["date_to"] = query.date_to
-        where.append("pulse_date <= {date_to:Date}")
+    date_filters(query.date_from, query.date_to, "pulse_date", where, params)
     rows = scope.rows(f"""
         SELECT pulse_date, {_COLUMNS}
         FROM mart_growth_pulse_daily

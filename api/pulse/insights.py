@@ -7,7 +7,7 @@ from typing import Any
 from api.pulse.schemas import InsightsQuery, parse_insight_cursor
 from api.runners import QueryRunner
 from api.social.schemas import encode_cursor
-from api.store import TenantScope
+from api.store import TenantScope, date_filters
 
 _ORDER = "pulse_date DESC, coalesce(severity_rank, 0) DESC, insight_id"
 _AFTER_CURSOR = (
@@ -24,12 +24,7 @@ def insights(scope: TenantScope, query: InsightsQuery) -> dict[str, Any]:
     """
     where = ["tenant_id = {tenant_id:String}"]
     params: dict[str, Any] = {}
-    if query.date_from is not None:
-        params["date_from"] = query.date_from
-        where.append("pulse_date >= {date_from:Date}")
-    if query.date_to is not None:
-        params["date_to"] = query.date_to
-        where.append("pulse_date <= {date_to:Date}")
+    date_filters(query.date_from, query.date_to, "pulse_date", where, params)
     if query.severity:
         params["severity"] = query.severity
         where.append("severity IN {severity:Array(String)}")

@@ -33,7 +33,7 @@ from api.social.schemas import (
     encode_cursor,
     parse_mention_cursor,
 )
-from api.store import TenantScope
+from api.store import TenantScope, date_filters
 from warehouse.dbt_vars import engagement_sql, reach_sql, social_rules
 
 # DESIGN §7's rules come from the dbt project's vars, the ones the marts are built with
@@ -496,24 +496,13 @@ def mentions(scope: TenantScope, query: MentionsQuery) -> dict[str, Any]:
 # --- mart reads -------------------------------------------------------------------------
 
 
-def _date_filters(date_from: date | None, date_to: date | None, column: str,
-                  where: list[str], params: dict[str, Any]) -> None:
-    # `column` is one of this module's literals, never user text
-    if date_from is not None:
-        params["date_from"] = date_from
-        where.append(f"{column} >= {{date_from:Date}}")
-    if date_to is not None:
-        params["date_to"] = date_to
-        where.append(f"{column} <= {{date_to:Date}}")
-
-
 def brand_sentiment(scope: TenantScope, query: SentimentQuery) -> list[dict[str, Any]]:
     """Daily sentiment per brand (and platform when `by_platform`) from
     mart_brand_sentiment_daily, oldest day first. Shares and averages over several
     platforms are re-derived from the mart's counts and exact compound sums."""
     where = ["tenant_id = {tenant_id:String}"]
     params: dict[str, Any] = {}
-    _date_filters(query.date_from, query.date_to, "mention_date", where, params)
+    date_filters(query.date_from, query.date_to, "mention_date", where, params)
     if query.brand:
         params["brands"] = query.brand
         where.append("lower(brand) IN {brands:Array(String)}")
@@ -556,7 +545,7 @@ def share_of_voice(scope: TenantScope, query: ShareOfVoiceQuery) -> dict[str, An
     brand's share of the whole range (of every brand's total, also when `brand` filters)."""
     where = ["tenant_id = {tenant_id:String}", "metric = {metric:String}"]
     params: dict[str, Any] = {"metric": query.metric}
-    _date_filters(query.date_from, query.date_to, "mention_date", where, params)
+    date_filters(query.date_from, query.date_to, "mention_date", where, params)
     totals = scope.rows(f"""
         SELECT brand, sum(value) AS value FROM mart_share_of_voice_daily
         WHERE {' AND '.join(where)} GROUP BY brand ORDER BY value DESC, brand
@@ -636,7 +625,7 @@ def crisis_alerts(scope: TenantScope, brands: list[str], platforms: list[str],
     if brands:  # none: every brand of the tenant
         where.append("lower(brand) IN {brands:Array(String)}")
         params["brands"] = [b.lower() for b in brands]
-    _date_filters(date_from, date_to, "alert_date", where, params)
+    date_filters(date_from, date_to, "alert_date", where, params)
     if query.severity:
         params["severity"] = query.severity
         where.append("severity IN {severity:Array(String)}")
