@@ -241,7 +241,7 @@ def test_the_retention_grid_shows_hand_computed_cohorts(fixture_page) -> None:
     fixture_page.assert_clean()
 
 
-def test_build_save_version_and_share_a_dashboard_from_forms(acme_page, browser,
+def test_build_save_version_export_schedule_and_share_a_dashboard_from_forms(acme_page, browser,
                                                               server_url) -> None:
     page = acme_page.open("/dashboards")
     page.fill("#growth_pulse-name", "Built in the browser")
@@ -263,6 +263,17 @@ def test_build_save_version_and_share_a_dashboard_from_forms(acme_page, browser,
     page.goto(f"{server_url}/dashboards/{dashboard}/versions")
     assert page.locator("#versions tbody tr").count() == 2
     page.goto(f"{server_url}/dashboards/{dashboard}")
+    for fmt, media in (("xlsx", "spreadsheetml"), ("pdf", "application/pdf")):
+        href = page.get_by_role("link", name=f"Export {fmt.upper()}").get_attribute("href")
+        exported = page.request.get(server_url + href)  # the session's cookie, no key
+        assert exported.status == 200 and media in exported.headers["content-type"]
+    page.select_option("#channel", "outbox")
+    page.fill("#target", "weekly-board")
+    page.locator("form", has_text="Schedule a report").locator("button[type=submit]").click()
+    page.wait_for_selector("#toast.show")
+    assert page.inner_text("#toast") == "Report scheduled."
+    schedules = page.request.get(f"{server_url}/v1/dashboards/{dashboard}/schedules").json()
+    assert [s["target"] for s in schedules["data"]] == ["weekly-board"]
     page.locator("form", has_text="Share a read-only link").locator(
         "button[type=submit]").click()
     link = page.locator("#share-link a").get_attribute("href")
