@@ -103,10 +103,6 @@ class ExportQuery(RangeQuery):
     format: ExportFormat = Field("pdf", description="pdf, xlsx, pptx or csv")
 
 
-def _caller(principal: Principal) -> store.Caller:
-    return store.Caller(principal.tenant_id, principal.actor, principal.allows("admin"))
-
-
 def _today():
     return datetime.now(UTC).date()
 
@@ -124,7 +120,7 @@ async def templates(context: Context, principal: Reader) -> Response:
                   "description": view.spec.description, "variables": view.spec.variables,
                   "spec": view.spec.model_dump(mode="json"), "builtin": False}
                  for view in await _in_thread(store.list_visible, context.db,
-                                              _caller(principal))
+                                              store.Caller.of(principal))
                  if view.visibility == "template"]
     return envelope(builtin + published)
 
@@ -134,7 +130,7 @@ async def create_dashboard(body: DashboardCreate, context: Context,
                            principal: Reader) -> Response:
     spec = body.spec()
     check(spec, _today())
-    view = await _in_thread(store.create, context.db, _caller(principal), spec,
+    view = await _in_thread(store.create, context.db, store.Caller.of(principal), spec,
                             body.visibility)
     return envelope(view.as_json(), status=201,
                     headers={"Location": f"/v1/dashboards/{view.id}"})
@@ -142,14 +138,14 @@ async def create_dashboard(body: DashboardCreate, context: Context,
 
 @router.get("", summary="Dashboards this key may open")
 async def list_dashboards(context: Context, principal: Reader) -> Response:
-    views = await _in_thread(store.list_visible, context.db, _caller(principal))
+    views = await _in_thread(store.list_visible, context.db, store.Caller.of(principal))
     return envelope([view.as_json() for view in views])
 
 
 @router.get("/{dashboard_id}", summary="A dashboard's current spec")
 async def get_dashboard(dashboard_id: DashboardId, context: Context,
                         principal: Reader) -> Response:
-    view = await _in_thread(store.get, context.db, _caller(principal), dashboard_id)
+    view = await _in_thread(store.get, context.db, store.Caller.of(principal), dashboard_id)
     return envelope(view.as_json())
 
 
@@ -159,7 +155,7 @@ async def put_dashboard(dashboard_id: DashboardId, body: DashboardUpdate, contex
                         principal: Reader) -> Response:
     spec = body.spec()
     check(spec, _today())
-    view = await _in_thread(store.update, context.db, _caller(principal), dashboard_id,
+    view = await _in_thread(store.update, context.db, store.Caller.of(principal), dashboard_id,
                             spec, body.visibility, body.grants, body.follows_parent)
     return envelope(view.as_json())
 
@@ -167,7 +163,7 @@ async def put_dashboard(dashboard_id: DashboardId, body: DashboardUpdate, contex
 @router.delete("/{dashboard_id}", status_code=204, summary="Delete a dashboard (owner)")
 async def delete_dashboard(dashboard_id: DashboardId, context: Context,
                            principal: Reader) -> Response:
-    await _in_thread(store.remove, context.db, _caller(principal), dashboard_id)
+    await _in_thread(store.remove, context.db, store.Caller.of(principal), dashboard_id)
     return Response(status_code=204)
 
 
@@ -176,7 +172,7 @@ async def get_dashboard_data(
     dashboard_id: DashboardId, context: Context, principal: Reader,
     span: Annotated[RangeQuery, Query()],
 ) -> Response:
-    view = await _in_thread(store.get, context.db, _caller(principal), dashboard_id)
+    view = await _in_thread(store.get, context.db, store.Caller.of(principal), dashboard_id)
     return await _data_answer(context, principal.tenant_id, view.id, view.version, view.spec,
                               override_filters(view.spec, span))
 
@@ -198,7 +194,7 @@ async def get_versions(
     diff_from: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     diff_to: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> Response:
-    caller = _caller(principal)
+    caller = store.Caller.of(principal)
     if diff_from is None and diff_to is None:
         return envelope(await _in_thread(store.versions, context.db, caller, dashboard_id))
     if diff_from is None or diff_to is None:
@@ -214,7 +210,7 @@ async def get_versions(
 async def restore_version(dashboard_id: DashboardId,
                           version: Annotated[int, Path(ge=1, le=2**31 - 1)],
                           context: Context, principal: Reader) -> Response:
-    view = await _in_thread(store.restore, context.db, _caller(principal), dashboard_id,
+    view = await _in_thread(store.restore, context.db, store.Caller.of(principal), dashboard_id,
                             version)
     return envelope(view.as_json())
 
@@ -224,7 +220,7 @@ async def restore_version(dashboard_id: DashboardId,
 async def fork_dashboard(dashboard_id: DashboardId, context: Context, principal: Reader,
                          body: ForkRequest | None = None) -> Response:
     body = body or ForkRequest()
-    view = await _in_thread(store.fork, context.db, _caller(principal), dashboard_id,
+    view = await _in_thread(store.fork, context.db, store.Caller.of(principal), dashboard_id,
                             body.name, body.follow)
     return envelope(view.as_json(), status=201,
                     headers={"Location": f"/v1/dashboards/{view.id}"})
@@ -243,15 +239,15 @@ class ShareRequest(BaseModel):
 async def share_dashboard(dashboard_id: DashboardId, context: Context, principal: Reader,
                           body: ShareRequest | None = None) -> Response:
     body = body or ShareRequest()
-    link = await _in_thread(sharing.create_link, context.db, _caller(principal), dashboard_id,
-                            timedelta(hours=body.expires_in_hours))
+    link = await _in_thread(sharing.create_link, context.db, store.Caller.of(principal),
+                            dashboard_id, timedelta(hours=body.expires_in_hours))
     return envelope(link, status=201)
 
 
 @router.get("/{dashboard_id}/share", summary="The dashboard's share links (owner)")
 async def list_share_links(dashboard_id: DashboardId, context: Context,
                            principal: Reader) -> Response:
-    return envelope(await _in_thread(sharing.list_links, context.db, _caller(principal),
+    return envelope(await _in_thread(sharing.list_links, context.db, store.Caller.of(principal),
                                      dashboard_id))
 
 
@@ -260,7 +256,7 @@ async def list_share_links(dashboard_id: DashboardId, context: Context,
 async def revoke_share_link(dashboard_id: DashboardId,
                             link_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
                             context: Context, principal: Reader) -> Response:
-    await _in_thread(sharing.revoke_link, context.db, _caller(principal), dashboard_id,
+    await _in_thread(sharing.revoke_link, context.db, store.Caller.of(principal), dashboard_id,
                      link_id)
     return Response(status_code=204)
 
@@ -285,7 +281,7 @@ async def export(
     dashboard_id: DashboardId, request: Request, context: Context, principal: Reader,
     span: Annotated[ExportQuery, Query()],
 ) -> Response:
-    view = await _in_thread(store.get, context.db, _caller(principal), dashboard_id)
+    view = await _in_thread(store.get, context.db, store.Caller.of(principal), dashboard_id)
     made = await export_dashboard(context, principal.tenant_id, view.id, view.version,
                                   view.spec, span.format,
                                   override_filters(view.spec, span))

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from api.appdb import AppDatabase, Dashboard, DashboardGrant, DashboardVersion, utcnow
 from api.dashboards.spec import DashboardSpec, Role, Visibility
 from api.errors import ApiProblem
+from api.keys import Principal
 
 RANK = {"viewer": 1, "editor": 2, "owner": 3}
 
@@ -37,6 +38,11 @@ class Caller:
     tenant_id: str
     user: str
     admin: bool = False
+
+    @classmethod
+    def of(cls, principal: Principal) -> Caller:
+        """The caller an API key (or a web session acting as one) is."""
+        return cls(principal.tenant_id, principal.actor, principal.allows("admin"))
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ from api.dashboards.spec import (
 from api.dashboards.templates import builtin_templates
 from api.deps import Context
 from api.errors import invalid
-from api.keys import Principal
 from api.web.auth import SignedIn
 from api.web.pages.common import PageForm, in_thread, page_router, today
 from api.web.templating import render
@@ -59,11 +58,6 @@ class ViewQuery(PageForm, RangeQuery):
                 "value": self.property_value})]
         except ValidationError as exc:
             raise invalid(exc, "property") from None
-
-
-def caller(principal: Principal) -> store.Caller:
-    """The dashboards store's view of the signed-in key (the API's own rule)."""
-    return store.Caller(principal.tenant_id, principal.actor, principal.allows("admin"))
 
 
 async def evaluate(context, tenant_id: str, dashboard_id: int, version: int,
@@ -104,7 +98,7 @@ def grid_styles(widgets: list[Widget]) -> dict[str, str]:
 
 @router.get("/dashboards")
 async def dashboards(request: Request, context: Context, identity: SignedIn) -> Response:
-    views = await in_thread(store.list_visible, context.db, caller(identity.principal))
+    views = await in_thread(store.list_visible, context.db, store.Caller.of(identity.principal))
     return render(request, "dashboards/list.html", {
         "dashboards": views, "templates": list(builtin_templates().values())}, identity)
 
@@ -113,7 +107,7 @@ async def dashboards(request: Request, context: Context, identity: SignedIn) -> 
 async def dashboard(dashboard_id: DashboardId, request: Request, context: Context,
                     identity: SignedIn, query: Annotated[ViewQuery, Query()]) -> Response:
     principal = identity.principal
-    view = await in_thread(store.get, context.db, caller(principal), dashboard_id)
+    view = await in_thread(store.get, context.db, store.Caller.of(principal), dashboard_id)
     filters = override_filters(view.spec, query, query.properties())
     document = await evaluate(context, principal.tenant_id, view.id, view.version, view.spec,
                               filters)
@@ -126,7 +120,7 @@ async def dashboard(dashboard_id: DashboardId, request: Request, context: Contex
 async def edit(dashboard_id: DashboardId, request: Request, context: Context,
                identity: SignedIn) -> Response:
     principal = identity.principal
-    view = await in_thread(store.get_for, context.db, caller(principal), dashboard_id,
+    view = await in_thread(store.get_for, context.db, store.Caller.of(principal), dashboard_id,
                            "editor")
     metrics = await in_thread(list_metrics, context.db, principal.tenant_id)
     return render(request, "dashboards/edit.html", {
@@ -138,7 +132,7 @@ async def edit(dashboard_id: DashboardId, request: Request, context: Context,
 async def versions(dashboard_id: DashboardId, request: Request, context: Context,
                    identity: SignedIn) -> Response:
     principal = identity.principal
-    view = await in_thread(store.get, context.db, caller(principal), dashboard_id)
-    saved = await in_thread(store.versions, context.db, caller(principal), dashboard_id)
+    view = await in_thread(store.get, context.db, store.Caller.of(principal), dashboard_id)
+    saved = await in_thread(store.versions, context.db, store.Caller.of(principal), dashboard_id)
     return render(request, "dashboards/versions.html", {"view": view, "versions": saved},
                   identity)
