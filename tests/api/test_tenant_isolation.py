@@ -57,6 +57,8 @@ def marked(clickhouse) -> None:
     _insert(clickhouse, "mart_growth_pulse_insights", [
         {"tenant_id": A, "pulse_date": DAY, "insight_id": "iso-1", "severity": "high",
          "severity_rank": 3, "text": f"{MARK} insight"}])
+    _insert(clickhouse, "mart_growth_pulse_daily", [
+        {"tenant_id": A, "pulse_date": DAY, "sessions": 7, "signups": 1}])
     _insert(clickhouse, "mart_funnel_conversions_daily", [
         {"tenant_id": A, "funnel_id": "visit_to_purchase", "entry_date": DAY, "step": 1,
          "step_event": f"{MARK}_step", "persons": 7}])
@@ -113,6 +115,7 @@ def _trend():
 # Ad-hoc questions name A's event in the request (and echo it), so for them "sees A's
 # data" means non-zero counts: the number each answer reports.
 COUNTS = {
+    "/modules/growth-pulse/daily": len,  # KPI rows carry numbers only: count A's days
     "/analytics/trends": lambda d: sum(sum(r["data"]) for r in d["results"]),
     "/analytics/funnels": lambda d: sum(g["steps"][0]["persons"] for g in d["results"]),
     "/analytics/retention": lambda d: sum(c["cohort_size"] for c in d["cohorts"]),
@@ -142,6 +145,7 @@ ROUTES: list[tuple[str, str, dict, bool]] = [
     ("GET", "/social/monitors/{monitor_id}", {}, True),
     ("GET", "/social/monitors/{monitor_id}/alerts", {"params": RANGE}, True),
     ("GET", "/modules/growth-pulse/insights", {"params": RANGE}, True),
+    ("GET", "/modules/growth-pulse/daily", {"params": RANGE}, True),
     ("GET", "/wargaming/templates", {}, False),
     ("GET", "/wargaming/scenarios", {}, True),
     ("GET", "/wargaming/history", {}, True),
