@@ -89,6 +89,9 @@ class Settings:
     connectors: ConnectorSettings = field(default_factory=ConnectorSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
+    # Which scorer scores mentions: "trained" (the committed model), "vader", or a path
+    # to a model file written by `sightline sentiment train` (docs/sentiment.md).
+    sentiment_model: str = "trained"
 
     @property
     def embedded(self) -> bool:
@@ -202,6 +205,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             outbox_dir=Path(env.get("SIGHTLINE_REPORTS_OUTBOX") or home / "outbox"),
             webhook_secret=env.get("SIGHTLINE_REPORTS_WEBHOOK_SECRET") or None,
         ),
+        sentiment_model=(env.get("SIGHTLINE_SENTIMENT_MODEL") or "trained").strip(),
     )
 
 

@@ -140,6 +140,10 @@ FROM (
 ARRAY JOIN brand_keys AS brand_key
 """
 
+# compound as Decimal(6) the way DuckDB's cast (the marts) makes it: a Float64 → Decimal
+# conversion truncates (-0.5236 becomes -0.523599), a parse of its shortest text does not.
+_COMPOUND_DECIMAL = "toDecimal128(toString(round(compound, 6)), 6)"
+
 _BRAND_TOTALS = f"""
 SELECT
     brand_key,
@@ -151,18 +155,19 @@ SELECT
     countIf(NOT is_repost AND label = 'neutral') AS neutral,
     countIf(NOT is_repost AND label = 'negative') AS negative,
     countIf(NOT is_repost AND compound IS NOT NULL) AS scored,
-    -- compound has 4 decimals (VADER): decimal sums are exact, like the marts' compound_sum
-    sumIf(toDecimal128(compound, 6), NOT is_repost AND compound IS NOT NULL) AS compound_sum,
+    -- compound has 4 decimals (both scorers): decimal sums are exact, like the marts'
+    -- compound_sum
+    sumIf({_COMPOUND_DECIMAL}, NOT is_repost AND compound IS NOT NULL) AS compound_sum,
     countIf(NOT is_repost AND created_ms <= {{mid_ms:Int64}}) AS first_mentions,
     countIf(NOT is_repost AND created_ms > {{mid_ms:Int64}}) AS second_mentions,
     countIf(NOT is_repost AND compound IS NOT NULL AND created_ms <= {{mid_ms:Int64}})
         AS first_scored,
     countIf(NOT is_repost AND compound IS NOT NULL AND created_ms > {{mid_ms:Int64}})
         AS second_scored,
-    sumIf(toDecimal128(compound, 6),
+    sumIf({_COMPOUND_DECIMAL},
           NOT is_repost AND compound IS NOT NULL AND created_ms <= {{mid_ms:Int64}})
         AS first_sum,
-    sumIf(toDecimal128(compound, 6),
+    sumIf({_COMPOUND_DECIMAL},
           NOT is_repost AND compound IS NOT NULL AND created_ms > {{mid_ms:Int64}})
         AS second_sum
 FROM ({_WINDOW_MENTIONS})

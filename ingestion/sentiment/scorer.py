@@ -13,16 +13,11 @@ Labels are derived from `compound` alone with VADER's standard thresholds (see
 written next to every scored row: change it whenever the scores of the same text can
 change (new lexicon, new weights), so rows scored by different models stay apart.
 
-The default implementation is `ingestion.sentiment.vader.VaderScorer`. A locally trained
-model implements the same protocol, e.g.::
-
-    class MyModelScorer:
-        model_version = "sightline-sentiment-2026.01"
-
-        def score(self, texts: Sequence[str]) -> SentimentScores:
-            probs = self._model.predict_proba(list(texts))  # (n, 3): neg, neu, pos
-            return SentimentScores(compound=probs[:, 2] - probs[:, 0], pos=probs[:, 2],
-                                   neu=probs[:, 1], neg=probs[:, 0])
+The default implementation is `ingestion.sentiment.trained.TrainedScorer`, a linear
+model trained on labelled tweets whose compound is derived from its class probabilities
+so that these thresholds pick its most likely class (docs/sentiment.md);
+`ingestion.sentiment.vader.VaderScorer` is the other one shipped. Any model implementing
+the protocol plugs in.
 """
 
 from __future__ import annotations

@@ -29,7 +29,8 @@ SCORED_TABLE = "social_mentions_scored"
 def social_mentions_scored(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """Score every mention of the window with the default scorer (VADER-compatible).
+    """Score every mention of the window with the default scorer (the trained model, or
+    what SIGHTLINE_SENTIMENT_MODEL selects; docs/sentiment.md).
 
     Each (tenant, source, day) of `raw_social_mentions` is re-scored as a whole and
     swapped in, so re-running a day never leaves scores of mentions that are gone.
