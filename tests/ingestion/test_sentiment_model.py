@@ -139,15 +139,13 @@ def test_training_needs_every_class():
         train_model(only_two, OPTIONS)
 
 
-def test_worker_processes_give_the_same_scores(trained, monkeypatch):
+def test_scores_do_not_depend_on_the_batch_split(trained, monkeypatch):
     from ingestion.sentiment import trained as trained_module
 
     model, _ = trained
-    texts = [t for t, _ in TINY_SET] * 30  # 900 texts in chunks of 100
-    monkeypatch.setattr(trained_module, "PARALLEL_MIN_TEXTS", 500)
-    monkeypatch.setattr(trained_module, "BATCH_TEXTS", 100)
-    split = TrainedScorer(model, workers=2).score(texts)
-    alone = TrainedScorer(model, workers=1).score(texts)
+    texts = [t for t, _ in TINY_SET] * 10
+    whole = TrainedScorer(model).score(texts)
+    monkeypatch.setattr(trained_module, "BATCH_TEXTS", 7)
+    split = TrainedScorer(model).score(texts)
     for name in ("compound", "pos", "neu", "neg"):
-        np.testing.assert_array_equal(getattr(split, name), getattr(alone, name))
-    assert trained_module._FORKED is None
+        np.testing.assert_array_equal(getattr(split, name), getattr(whole, name))
