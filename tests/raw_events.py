@@ -10,6 +10,10 @@ import pyarrow as pa
 from warehouse.raw_schemas import RAW_EVENTS
 
 INGESTED_AT = datetime(2026, 3, 1, tzinfo=UTC)
+# The raw_events columns the storytelling tests' hand-made rows fill, in their order.
+STORY_EVENT_COLUMNS = ["tenant_id", "event_id", "event", "person_id", "session_id",
+                       "timestamp", "utm_source", "country", "device", "revenue", "source",
+                       "ingested_at"]
 
 
 def raw_events_table(tenant: str, source: str,

@@ -24,6 +24,7 @@ import pytest
 from api.keys import create_key
 from api.storytelling.narrative import RECOMMEND
 from tests.api.conftest import client_for
+from tests.raw_events import STORY_EVENT_COLUMNS
 
 TENANT = "t_board_sources"
 PREVIOUS, CURRENT = date(2026, 9, 7), date(2026, 9, 14)
@@ -142,20 +143,7 @@ def board_tenant(clickhouse, api_context, server_url):
     clickhouse.insert(
         "raw_events",
         _events(),
-        column_names=[
-            "tenant_id",
-            "event_id",
-            "event",
-            "person_id",
-            "session_id",
-            "timestamp",
-            "utm_source",
-            "country",
-            "device",
-            "revenue",
-            "source",
-            "ingested_at",
-        ],
+        column_names=STORY_EVENT_COLUMNS,
     )
     clickhouse.insert(
         "mart_growth_pulse_insights",

@@ -26,6 +26,7 @@ import pytest
 
 from api.keys import create_key
 from tests.api.conftest import client_for
+from tests.raw_events import STORY_EVENT_COLUMNS
 
 TENANT = "t_golden"
 GOLDEN = Path(__file__).parent / "golden" / "storytelling"
@@ -83,20 +84,7 @@ def golden_tenant(clickhouse, api_context, server_url):
     clickhouse.insert(
         "raw_events",
         _events(),
-        column_names=[
-            "tenant_id",
-            "event_id",
-            "event",
-            "person_id",
-            "session_id",
-            "timestamp",
-            "utm_source",
-            "country",
-            "device",
-            "revenue",
-            "source",
-            "ingested_at",
-        ],
+        column_names=STORY_EVENT_COLUMNS,
     )
     shares = []
     for week_start, nimbus in ((PREVIOUS, 60), (CURRENT, 40)):
