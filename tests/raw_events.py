@@ -14,6 +14,10 @@ INGESTED_AT = datetime(2026, 3, 1, tzinfo=UTC)
 STORY_EVENT_COLUMNS = ["tenant_id", "event_id", "event", "person_id", "session_id",
                        "timestamp", "utm_source", "country", "device", "revenue", "source",
                        "ingested_at"]
+# The mart_growth_pulse_insights columns those tests' hand-made pulse rows fill.
+STORY_PULSE_COLUMNS = ["tenant_id", "pulse_date", "insight_id", "metric", "rule", "direction",
+                       "severity", "severity_rank", "value", "previous_value", "change",
+                       "text"]
 
 
 def raw_events_table(tenant: str, source: str,

@@ -24,7 +24,7 @@ import pytest
 from api.keys import create_key
 from api.storytelling.narrative import RECOMMEND
 from tests.api.conftest import client_for
-from tests.raw_events import STORY_EVENT_COLUMNS
+from tests.raw_events import STORY_EVENT_COLUMNS, STORY_PULSE_COLUMNS
 
 TENANT = "t_board_sources"
 PREVIOUS, CURRENT = date(2026, 9, 7), date(2026, 9, 14)
@@ -151,20 +151,7 @@ def board_tenant(clickhouse, api_context, server_url):
             _pulse(date(2026, 9, 16), "conversions", "high", 3, 5.0, 15.0),
             _pulse(date(2026, 9, 17), "sessions", "low", 1, 112.0, 100.0),
         ],
-        column_names=[
-            "tenant_id",
-            "pulse_date",
-            "insight_id",
-            "metric",
-            "rule",
-            "direction",
-            "severity",
-            "severity_rank",
-            "value",
-            "previous_value",
-            "change",
-            "text",
-        ],
+        column_names=STORY_PULSE_COLUMNS,
     )
     clickhouse.insert(
         "mart_retention_cohorts",

@@ -26,7 +26,7 @@ import pytest
 
 from api.keys import create_key
 from tests.api.conftest import client_for
-from tests.raw_events import STORY_EVENT_COLUMNS
+from tests.raw_events import STORY_EVENT_COLUMNS, STORY_PULSE_COLUMNS
 
 TENANT = "t_golden"
 GOLDEN = Path(__file__).parent / "golden" / "storytelling"
@@ -212,20 +212,7 @@ def golden_tenant(clickhouse, api_context, server_url):
             for day in range(7)
             for metric, severity, rank, value, previous in PULSE
         ],
-        column_names=[
-            "tenant_id",
-            "pulse_date",
-            "insight_id",
-            "metric",
-            "rule",
-            "direction",
-            "severity",
-            "severity_rank",
-            "value",
-            "previous_value",
-            "change",
-            "text",
-        ],
+        column_names=STORY_PULSE_COLUMNS,
     )
     key = create_key(api_context.db, TENANT, ["read"], "golden")[0]
     with client_for(server_url, key) as client:
