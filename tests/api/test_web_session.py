@@ -154,3 +154,28 @@ def test_docs_and_redoc_load_only_local_assets(server_url) -> None:
                 if "/vendor/" in asset:
                     assert "immutable" in answer.headers["cache-control"]
         assert client.get("/openapi.json").json()["info"]["title"] == "Sightline API"
+
+
+HOSTILE_PAGES = [
+    "/dashboards/abc", "/dashboards/1?date_from=2026-13-01", "/dashboards/1?last_days=-3",
+    "/dashboards/1?property_key=country&property_operator=nope&property_value=x",
+    "/explore/funnels?window=abc", "/explore/retention?intervals=9999",
+    "/social?platform=bad", "/social?cursor=%ff%fe", "/s/" + "x" * 200, "/s/nope",
+    "/briefs/0", "/briefs/2147483647", "/claims/xyz", "/wargaming/nonexistent",
+    "/wargaming/" + "a" * 100, "/explore/trends?events=%00&formula=A%2F%2F",
+]
+
+
+@pytest.mark.parametrize("path", HOSTILE_PAGES)
+def test_hostile_page_requests_are_4xx_pages(browser_acme, path) -> None:
+    answer = browser_acme.get(path)
+    assert 400 <= answer.status_code < 500 or (
+        answer.status_code == 200 and 'role="alert"' in answer.text), answer.status_code
+    assert answer.headers["content-type"].startswith("text/html")
+
+
+def test_hostile_sign_in_posts_are_4xx(server_url) -> None:
+    with httpx.Client(base_url=server_url) as client:
+        assert client.post("/sign-in", data={"api_key": "x" * 500,
+                                             "login_csrf": "a"}).status_code == 422
+        assert client.post("/sign-in", json={}).status_code == 422
