@@ -147,9 +147,13 @@ class _Read:
     def packed(self) -> str:
         """An event as one UInt64: ms since the range start << shift | name index."""
         params = self.params
+        # transform() maps a LowCardinality column through its dictionary; indexOf() would
+        # compare every row's string with the names (a quarter of the read's time).
+        codes = list(range(1, len(self.names) + 1))
         return (f"bitOr(bitShiftLeft(toUInt64(toUnixTimestamp64Milli(timestamp) - "
                 f"{params.add(self.window.start_ms, 'Int64')}), {self.shift}), "
-                f"indexOf({params.add(self.names, 'Array(String)')}, event))")
+                f"transform(event, {params.add(self.names, 'Array(String)')}, "
+                f"{params.add(codes, 'Array(UInt8)')}, 0))")
 
     def may_pass(self) -> str:
         """Per person, false only for an entrant who surely reaches step 0 and no further
