@@ -3,9 +3,8 @@
 Periods: period 0 starts N-1 periods before the period containing date_to (days, weeks
 starting Monday or Sunday, calendar months). The last period is read whole: events up to
 the end of the period containing date_to count (as PostHog pads date_to to the end of
-its interval), later ones are not read. Each
-event is mapped to its period index with `indexOf(starts, period_start(timestamp)) - 1`
-(-1 = outside the table).
+its interval), later ones are not read. Each event is mapped to its period index with
+`transform(period_start(timestamp), starts, [0, …, N-1], -1)` (-1 = outside the table).
 
 - recurring: cohort k = persons with the target event in period k;
 - first_time: cohort k = persons whose first-ever target event (over all history, so a
@@ -73,29 +72,41 @@ def compute_retention(scope: TenantScope, query: RetentionQuery) -> dict[str, An
     stop = period_end(query, starts)
     end = datetime(stop.year, stop.month, stop.day, tzinfo=UTC)
     starts_p = params.add(starts, "Array(Date)")
+    indexes_p = params.add(list(range(n)), "Array(Int64)")
     begin_p, end_p = params.add(begin, DT64), params.add(end, DT64)
     filters = filters_sql(query.filters, params)
     target = event_sql(query.target_event, params)
     returning = event_sql(query.returning_event, params)
-    period = _period_sql(query, "timestamp")
     in_table = f"timestamp >= {begin_p} AND timestamp < {end_p}"
+
+    def index(period_start: str) -> str:  # the period's 0-based index, -1 outside the table
+        return f"transform({period_start}, {starts_p}, {indexes_p}, toInt64(-1))"
+
+    def bit(k: str) -> str:  # the period as one bit of a UInt128 (N ≤ 120)
+        return f"bitShiftLeft(toUInt128(1), greatest({k}, 0))"
+
+    def indexes(mask: str) -> str:  # the periods whose bits are set, ascending
+        return f"arrayFilter(i -> bitAnd(bitShiftRight({mask}, i), 1) = 1, range({n}))"
+
     if query.retention_type == "recurring":
         wanted = f"({target} OR {returning}) AND {in_table}"
-        cohorts = f"groupUniqArrayIf(k, {target})"
+        cohorts = f"groupBitOrIf({bit('k')}, {target} AND k >= 0)"
     else:
         # the first-ever target event: target events have no lower time bound
         wanted = f"(({target} AND timestamp < {end_p}) OR ({returning} AND {in_table}))"
-        first_event = _period_sql(query, f"minIf(timestamp, {target})")
-        first = f"toInt64(indexOf({starts_p}, {first_event})) - 1"
-        cohorts = f"if({first} >= 0, [{first}], [])"
+        first = index(_period_sql(query, f"minIf(timestamp, {target})"))
+        cohorts = f"if({first} >= 0, {bit(first)}, toUInt128(0))"
     # One scan, grouped by person: the periods of their cohort events and of their
-    # returning events; then one tuple (kind, cohort, offset) per cell a person counts in.
+    # returning events, each set as the bits of one number (a cheap aggregate state);
+    # then one tuple (kind, cohort, offset) per cell a person counts in.
     per_person = (
-        f"SELECT {cohorts} AS cohorts, "
-        f"groupUniqArrayIf(k, {returning} AND {in_table}) AS returns FROM ("
-        f"SELECT person_id, timestamp, event, toInt64(indexOf({starts_p}, {period})) - 1 AS k "
+        f"SELECT {indexes('cohort_bits')} AS cohorts, {indexes('return_bits')} AS returns "
+        f"FROM (SELECT {cohorts} AS cohort_bits, "
+        f"groupBitOrIf({bit('k')}, {returning} AND {in_table} AND k >= 0) AS return_bits "
+        f"FROM (SELECT person_id, timestamp, event, "
+        f"{index(_period_sql(query, 'timestamp'))} AS k "
         f"FROM raw_events WHERE tenant_id = {{tenant_id:String}} AND {wanted} AND {filters}) "
-        f"GROUP BY cityHash64(person_id)")
+        f"GROUP BY cityHash64(person_id)) WHERE cohort_bits != 0")
     later = "arrayFilter(r -> r > c, returns)"
     if query.cumulative:
         cells = (f"if(empty({later}), [], [(toInt64({_FURTHEST}), c, "

@@ -176,9 +176,12 @@ def _top_values(scope: TenantScope, query: TrendsQuery, period: _Period) -> _Bre
 def _breakdown_key(breakdown: _Breakdown | None, params: QueryParams) -> str | None:
     if breakdown is None:
         return None
-    # 1-based position among the top values, 0 for every other value ("Other").
+    # 1-based position among the top values, 0 for every other value ("Other"), by
+    # transform(): a hash lookup, done once per dictionary entry of a LowCardinality
+    # column, where indexOf() would compare every row's value with each top value.
     top = params.add(breakdown.values, "Array(String)")
-    return f"indexOf({top}, {string_expr(breakdown.prop, params)})"
+    positions = params.add(list(range(1, len(breakdown.values) + 1)), "Array(UInt16)")
+    return f"transform({string_expr(breakdown.prop, params)}, {top}, {positions}, 0)"
 
 
 def _bucketed(scope: TenantScope, query: TrendsQuery, series: TrendSeries, period: _Period,
