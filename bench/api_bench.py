@@ -228,19 +228,19 @@ def ensure_data(client, events: int, persons: int) -> dict:
             client.command("OPTIMIZE TABLE raw_events FINAL")
         seconds = time.perf_counter() - started
         data = {**facts(), "generated": True, "generate_seconds": round(seconds, 1)}
-    return {**data, "daily_actives_rollup": ensure_rollup(client)}
+    return {**data, "daily_rollups": ensure_rollup(client)}
 
 
 def ensure_rollup(client) -> dict:
-    """Refresh the daily actives rollup of every bench day, as the partition writer does
-    after each raw_events swap (the generator inserts directly); timed per day — the
-    cost the rollup adds to writing a day."""
+    """Refresh the daily rollups (actives and counts) of every bench day, as the partition
+    writer does after each raw_events swap (the generator inserts directly); timed per
+    day — the cost the rollups add to writing a day."""
     from warehouse.daily_actives import refresh_daily_actives
 
     days = [FIRST_DAY + timedelta(days=i) for i in range(DAYS)]
     seconds = []
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("daily actives rollup", total=len(days))
+        task = progress.add_task("daily rollups", total=len(days))
         for day in days:
             started = time.perf_counter()
             refresh_daily_actives(client, [TENANT], day)

@@ -20,13 +20,14 @@ STORY_PULSE_COLUMNS = ["tenant_id", "pulse_date", "insight_id", "metric", "rule"
                        "text"]
 
 
-def raw_events_table(tenant: str, source: str,
-                     rows: list[tuple[str, str, datetime]]) -> pa.Table:
-    """One event per (person, event, UTC timestamp); event ids are `<source>-<index>`."""
+def raw_events_table(tenant: str, source: str, rows: list[tuple]) -> pa.Table:
+    """One event per (person, event, UTC timestamp[, {column: value}]); event ids are
+    `<source>-<index>`; the optional dict sets hot columns (url, country, device…)."""
     return pa.Table.from_pylist(
-        [{"tenant_id": tenant, "event_id": f"{source}-{i}", "event": event,
-          "person_id": person, "session_id": "s", "timestamp": at, "properties": [],
+        [{"tenant_id": tenant, "event_id": f"{source}-{i}", "event": row[1],
+          "person_id": row[0], "session_id": "s", "timestamp": row[2], "properties": [],
           "url": "", "referrer": "", "utm_source": "", "country": "", "device": "",
-          "revenue": None, "source": source, "ingested_at": INGESTED_AT}
-         for i, (person, event, at) in enumerate(rows)],
+          "revenue": None, "source": source, "ingested_at": INGESTED_AT,
+          **(row[3] if len(row) > 3 else {})}
+         for i, row in enumerate(rows)],
         schema=RAW_EVENTS)

@@ -11,6 +11,9 @@ same number of events and the same first and last timestamp, which ClickHouse an
 from partition metadata in a few milliseconds (`raw_fingerprints`). A day written some
 other way (a direct INSERT, a refresh that failed) fails the comparison and is counted
 from raw events, so the rollup can make an answer faster but never different.
+
+Each refresh writes the day's counts rollup (`warehouse.daily_counts`) first, with the
+same `computed_at`; this batch's '$any' row commits both.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from datetime import UTC, date, datetime
 
 from clickhouse_connect.driver.client import Client
 
+from warehouse.daily_counts import ANY_EVENT, drop_older_counts, refresh_daily_counts
+
 TABLE = "raw_events_daily_actives"
-ANY_EVENT = "$any"
 # Distinct persons, as every persons count over raw_events computes it.
 PERSONS_SQL = "uniqExact(cityHash64(person_id))"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -58,6 +62,8 @@ def refresh_daily_actives(client: Client, tenants: Sequence[str], day: date) -> 
     if not tenants:
         return
     at = datetime.now(UTC)
+    # The counts rollup first: this batch's '$any' rows below are its commit record.
+    refresh_daily_counts(client, tenants, day, at)
     client.command(_REFRESH_SQL, parameters={"tenants": list(tenants), "day": day, "at": at})
     written = {row[0] for row in client.query(
         f"SELECT DISTINCT tenant_id FROM {TABLE} WHERE day = {{day:Date}} "
@@ -68,6 +74,7 @@ def refresh_daily_actives(client: Client, tenants: Sequence[str], day: date) -> 
         client.insert(TABLE, [[t, day, ANY_EVENT, 0, 0, _EPOCH, _EPOCH, at] for t in empty],
                       column_names=["tenant_id", "day", "event", "events", "persons",
                                     "first_at", "last_at", "computed_at"])
+    drop_older_counts(client, tenants, day, at)  # committed: earlier batches are garbage
 
 
 FINGERPRINT_SQL = (
@@ -89,25 +96,26 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def fresh_persons(fingerprints: Sequence[dict], rollup: Sequence[dict], event: str,
-                  days: Sequence[date]) -> dict[date, int]:
-    """Distinct persons of `event` per day, for the days of `days` whose newest rollup
-    batch matches raw events' fingerprint; the other days are left out (stale).
+def fresh_batches(fingerprints: Sequence[dict], rollup: Sequence[dict],
+                  days: Sequence[date]) -> dict[date, dict[str, dict]]:
+    """Per day of `days` whose newest rollup batch still matches raw events' fingerprint,
+    that batch's rows by event (empty for a day with no events and no rollup); the other
+    days are left out (stale).
 
-    `fingerprints` are rows of FINGERPRINT_SQL, `rollup` rows of ROLLUP_SQL for `event`
-    and ANY_EVENT."""
+    `fingerprints` are rows of FINGERPRINT_SQL, `rollup` rows of ROLLUP_SQL that include
+    ANY_EVENT's."""
     raw = {r["day"]: DayFingerprint(int(r["events"]), _utc(r["first_at"]), _utc(r["last_at"]))
            for r in fingerprints}
-    batches: dict[date, dict[str, dict]] = {}
+    batches: dict[date, dict[datetime, dict[str, dict]]] = {}
     for row in rollup:
         batches.setdefault(row["day"], {}).setdefault(row["computed_at"], {})[row["event"]] = row
-    out: dict[date, int] = {}
+    out: dict[date, dict[str, dict]] = {}
     for day in days:
         seen = raw.get(day, EMPTY_DAY)
         by_batch = batches.get(day)
         if not by_batch:
             if seen.events == 0:
-                out[day] = 0  # no events, and never any written
+                out[day] = {}  # no events, and never any written
             continue
         newest = by_batch[max(by_batch)]
         summary = newest.get(ANY_EVENT)
@@ -117,9 +125,16 @@ def fresh_persons(fingerprints: Sequence[dict], rollup: Sequence[dict], event: s
                                 _utc(summary["last_at"]))
         if stored.events != seen.events or (seen.events and stored != seen):
             continue
-        row = newest.get(event)
-        out[day] = int(row["persons"]) if row is not None else 0
+        out[day] = newest
     return out
+
+
+def fresh_persons(fingerprints: Sequence[dict], rollup: Sequence[dict], event: str,
+                  days: Sequence[date]) -> dict[date, int]:
+    """Distinct persons of `event` per fresh day of `days` (see `fresh_batches`; rollup
+    rows for `event` and ANY_EVENT)."""
+    return {day: int(batch[event]["persons"]) if event in batch else 0
+            for day, batch in fresh_batches(fingerprints, rollup, days).items()}
 
 
 _STALE_SQL = f"""

@@ -8,7 +8,10 @@ of a tenant's person ids would merge them; at a million persons its chance is ~3
 Daily actives of one event (or `$any`) without filters or breakdown — the most common
 dashboard line — come from the daily actives rollup (`warehouse.daily_actives`) for the
 days it still describes, and from raw events for the others: the same numbers, without
-a distinct count over every event of the range.
+a distinct count over every event of the range. Event counts (math `total`) without
+property filters, by day, week or month and with no breakdown or one of a hot string
+column, come from the daily rollups the same way, and so do the top breakdown values
+(`api.analytics.rollups`).
 
 Trailing actives (weekly_active / monthly_active at an interval shorter than the
 window) use activity spans, as `fct_active_persons_daily` does: with a person's active
@@ -35,6 +38,14 @@ from api.analytics.filters import (
     string_expr,
 )
 from api.analytics.formulas import parse_formula, series_letter
+from api.analytics.rollups import (
+    ROLLED_UP_PROPERTIES,
+    FreshDays,
+    day_counts,
+    day_persons,
+    fresh_days,
+    top_values,
+)
 from api.analytics.schemas import (
     PROPERTY_MATHS,
     TrendSeries,
@@ -43,13 +54,7 @@ from api.analytics.schemas import (
 )
 from api.runners import QueryRunner
 from api.store import TenantScope
-from warehouse.daily_actives import (
-    ANY_EVENT,
-    FINGERPRINT_SQL,
-    PERSONS_SQL,
-    ROLLUP_SQL,
-    fresh_persons,
-)
+from warehouse.daily_actives import PERSONS_SQL
 
 DT64 = "DateTime64(3, 'UTC')"
 OTHER_LABEL = "Other"
@@ -157,17 +162,25 @@ def _series_where(query: TrendsQuery, series: TrendSeries, params: QueryParams,
 def _top_values(scope: TenantScope, query: TrendsQuery, period: _Period) -> _Breakdown:
     """The breakdown values with the most events over all series in the period."""
     assert query.breakdown is not None
+    limit = query.breakdown_limit + 1
+    if _counted_by_rollup(query, query.series):
+        fresh = fresh_days(scope, _days(period), ())
+        if not fresh.stale:
+            values = top_values(scope, fresh, [s.event for s in query.series],
+                                query.breakdown, limit)
+            return _Breakdown(query.breakdown, values[: query.breakdown_limit],
+                              len(values) > query.breakdown_limit)
     params = QueryParams()
     either = " OR ".join(
         f"({event_sql(s.event, params)} AND {filters_sql(s.filters, params)})"
         for s in query.series)
     value = string_expr(query.breakdown, params)
-    limit = params.add(query.breakdown_limit + 1, "UInt32")
     rows = scope.rows(
         f"SELECT {value} AS value, count() AS n FROM raw_events "
         f"WHERE {_base_where(params, period.start, period.end)} AND ({either}) "
         f"AND {filters_sql(query.filters, params)} "
-        f"GROUP BY value ORDER BY n DESC, value LIMIT {limit}", params.values)
+        f"GROUP BY value ORDER BY n DESC, value LIMIT {params.add(limit, 'UInt32')}",
+        params.values)
     values = [r["value"] for r in rows]
     return _Breakdown(query.breakdown, values[: query.breakdown_limit],
                       len(values) > query.breakdown_limit)
@@ -192,8 +205,22 @@ def _bucketed(scope: TenantScope, query: TrendsQuery, series: TrendSeries, perio
         return _trailing_actives(scope, query, series, period, breakdown)
     if (series.math == "dau" and interval == "day" and breakdown is None
             and not series.filters and not query.filters):
-        return {None: _daily_actives(scope, query, series, period)}
+        return _from_rollups(scope, query, series, period, breakdown)
+    if series.math == "total" and interval != "hour" and _counted_by_rollup(query, [series]):
+        return _from_rollups(scope, query, series, period, breakdown)
     return _aggregated(scope, query, series, period, breakdown)
+
+
+def _counted_by_rollup(query: TrendsQuery, series: list[TrendSeries]) -> bool:
+    """Whether the daily counts rollup holds the events of `series` under the query's
+    breakdown: no property filters, and no breakdown or one of a hot string column."""
+    return (not query.filters and not any(s.filters for s in series)
+            and (query.breakdown is None or query.breakdown in ROLLED_UP_PROPERTIES))
+
+
+def _days(period: _Period) -> list[date]:
+    return [period.date_from + timedelta(days=i)
+            for i in range((period.date_to - period.date_from).days + 1)]
 
 
 def _aggregated(scope: TenantScope, query: TrendsQuery, series: TrendSeries, period: _Period,
@@ -231,22 +258,41 @@ def _aggregated(scope: TenantScope, query: TrendsQuery, series: TrendSeries, per
     return out
 
 
-def _daily_actives(scope: TenantScope, query: TrendsQuery, series: TrendSeries,
-                   period: _Period) -> np.ndarray:
-    """Distinct persons per day: the rollup's days that match raw events, raw events
-    for the rest (see the module docstring)."""
-    days = [s.date() for s in period.starts]
-    bounds = {"day_from": days[0], "day_to": days[-1]}
-    fresh = fresh_persons(
-        scope.rows(FINGERPRINT_SQL, bounds),
-        scope.rows(ROLLUP_SQL, {**bounds, "events": sorted({ANY_EVENT, series.event})}),
-        series.event, days)
-    values = np.array([fresh.get(day, 0) for day in days], dtype=np.float64)
-    stale = [day for day in days if day not in fresh]
-    if stale:  # zero on the fresh days, so adding it fills in the stale ones
-        raw = _aggregated(scope, query, series, period, None, only_days=stale)
-        values += raw.get(None, np.zeros(len(days)))
-    return values
+def _from_rollups(scope: TenantScope, query: TrendsQuery, series: TrendSeries,
+                  period: _Period, breakdown: _Breakdown | None,
+                  ) -> dict[int | None, np.ndarray]:
+    """Daily actives (day interval) or event counts (day, week or month buckets) from the
+    rollups for the days they still describe, and from raw events for the rest (see the
+    module docstring): `_aggregated`'s numbers."""
+    fresh: FreshDays = fresh_days(scope, _days(period), [series.event])
+    if series.math == "dau":
+        per_day = {None: day_persons(fresh, series.event)}
+    else:
+        per_day = day_counts(scope, fresh, series.event,
+                             breakdown.prop if breakdown else None,
+                             breakdown.values if breakdown else [])
+    index = {int(s.timestamp()): i for i, s in enumerate(period.starts)}
+    out: dict[int | None, np.ndarray] = {}
+    for key, days in per_day.items():
+        values = out.setdefault(key, np.zeros(len(period.starts)))
+        for day, value in days.items():
+            values[index[int(_midnight(_bucket_day(day, query.interval)).timestamp())]] += value
+    if fresh.stale:  # zero on the fresh days, so adding it fills in the stale ones
+        raw = _aggregated(scope, query, series, period, breakdown, only_days=fresh.stale)
+        for key, values in raw.items():
+            out[key] = out.get(key, np.zeros(len(period.starts))) + values
+    if breakdown is None:
+        out.setdefault(None, np.zeros(len(period.starts)))
+    return out
+
+
+def _bucket_day(day: date, interval: str) -> date:
+    """The first day of the day, week (Monday) or month bucket holding `day`."""
+    if interval == "week":
+        return day - timedelta(days=day.weekday())
+    if interval == "month":
+        return day.replace(day=1)
+    return day
 
 
 def _trailing_actives(scope: TenantScope, query: TrendsQuery, series: TrendSeries,
