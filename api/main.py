@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from api import errors
 from api.context import ApiContext, build_context
+from api.dashboards.warming import DashboardWarmer
 from api.envelopes import PROBLEM_RESPONSES
 from api.hot_path import HotPathMiddleware
 from api.middleware import BodyLimitMiddleware, MetricsMiddleware
@@ -47,7 +48,14 @@ def create_app(settings: Settings | None = None, context: ApiContext | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if settings.api.dashboard_warming:
+            warmer = DashboardWarmer(context)
+            app.state.warmer = warmer
+            context.versions.on_update.append(warmer.versions_changed)
+            context.versions.listen()
         yield
+        if app.state.warmer is not None:
+            context.versions.on_update.remove(app.state.warmer.versions_changed)
         await context.aclose()
 
     app = FastAPI(
@@ -62,6 +70,7 @@ def create_app(settings: Settings | None = None, context: ApiContext | None = No
         redoc_url=None,
     )
     app.state.context = context
+    app.state.warmer = None  # set at startup when dashboard warming is on
     app.state.run_launcher = run_launcher
     errors.install(app, page_renderer=web.error_page)
     api = APIRouter(prefix=API_PREFIX)

@@ -55,6 +55,8 @@ class VersionBook:
         self._listener: asyncio.Task | None = None
         self._listener_loop: asyncio.AbstractEventLoop | None = None
         self._subscribed = False
+        # Told the tenants of each published update, on the event loop (dashboard warming).
+        self.on_update: list[Callable[[list[str]], None]] = []
 
     # --- reading -------------------------------------------------------------------------
 
@@ -192,6 +194,15 @@ class VersionBook:
                 self._merge(tenant_id, {dataset: int(version)})
         except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("ignoring a malformed dataset-version update: %r", data[:200])
+            return
+        for listener in self.on_update:
+            listener(list(update["versions"]))
+
+    def listen(self) -> None:
+        """Start following published updates now (rather than at the first read); call on
+        the event loop. Without Redis there is nothing to follow."""
+        if self.redis is not None and self.guard.available:
+            self._listening()
 
     async def aclose(self) -> None:
         """Stop the listener (app shutdown)."""

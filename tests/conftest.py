@@ -26,6 +26,9 @@ _REDIS_DB = os.environ.get("SIGHTLINE_TEST_REDIS_DB", "9")
 os.environ["SIGHTLINE_REDIS_URL"] = f"redis://127.0.0.1:6379/{_REDIS_DB}"
 redis.Redis.from_url(os.environ["SIGHTLINE_REDIS_URL"]).flushdb()
 os.environ["DAGSTER_HOME"] = str(_HOME / "dagster")
+# Dashboard warming re-evaluates viewed dashboards after every publish, in the
+# background; on only in tests/api/test_dashboard_warming.py.
+os.environ["SIGHTLINE_DASHBOARD_WARMING"] = "0"
 (_HOME / "dagster").mkdir(parents=True, exist_ok=True)
 
 from warehouse.clickhouse import open_clickhouse  # noqa: E402

@@ -55,6 +55,8 @@ class ApiSettings:
     auth_failures_per_minute: int = 30  # bad keys per client address before 429
     version_ttl_seconds: float = 1.0
     hot_path: bool = True  # answer repeat cached reads before routing (api/hot_path.py)
+    # re-evaluate recently viewed dashboards after a publish (api/dashboards/warming.py)
+    dashboard_warming: bool = True
     web_secret: str | None = None  # signs web session cookies (None: <home>/web-secret)
     web_session_hours: int = 12  # a web sign-in lasts this long
 
@@ -159,11 +161,16 @@ def _api_settings(env: Mapping[str, str]) -> ApiSettings:
                                    float),
         auth_failures_per_minute=number("SIGHTLINE_API_AUTH_FAILURES",
                                         defaults.auth_failures_per_minute),
-        hot_path=env.get("SIGHTLINE_API_HOT_PATH", "1").strip().lower()
-        not in ("0", "false", "no", "off"),
+        hot_path=_flag(env, "SIGHTLINE_API_HOT_PATH"),
+        dashboard_warming=_flag(env, "SIGHTLINE_DASHBOARD_WARMING"),
         web_secret=env.get("SIGHTLINE_WEB_SECRET") or None,
         web_session_hours=number("SIGHTLINE_WEB_SESSION_HOURS", defaults.web_session_hours),
     )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    """An on/off setting, on unless set to 0, false, no or off."""
+    return env.get(name, "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

@@ -27,6 +27,7 @@ from api.dashboards.spec import (
     override_filters,
 )
 from api.dashboards.templates import builtin_templates, instantiate
+from api.dashboards.warming import record_view
 from api.deps import Context, Reader, client_of
 from api.errors import ApiProblem, invalid
 from api.keys import Principal
@@ -169,10 +170,11 @@ async def delete_dashboard(dashboard_id: DashboardId, context: Context,
 
 @router.get("/{dashboard_id}/data", summary="Every widget's data, each with its own meta")
 async def get_dashboard_data(
-    dashboard_id: DashboardId, context: Context, principal: Reader,
+    dashboard_id: DashboardId, request: Request, context: Context, principal: Reader,
     span: Annotated[RangeQuery, Query()],
 ) -> Response:
     view = await _in_thread(store.get, context.db, store.Caller.of(principal), dashboard_id)
+    await record_view(request, principal.tenant_id, view.id)
     return await _data_answer(context, principal.tenant_id, view.id, view.version, view.spec,
                               override_filters(view.spec, span))
 

@@ -116,6 +116,16 @@ def effective_spec(session: Session, row: Dashboard) -> DashboardSpec:
     return spec
 
 
+def shown_spec(db: AppDatabase, tenant_id: str, dashboard_id: int) -> DashboardSpec | None:
+    """What dashboard `dashboard_id` of `tenant_id` shows now (None when it is gone); for
+    the server's own work (warming), not a caller's request."""
+    with db.session() as session:
+        row = session.get(Dashboard, dashboard_id)
+        if row is None or row.tenant_id != tenant_id or row.deleted_at is not None:
+            return None
+        return effective_spec(session, row)
+
+
 def _view(session: Session, row: Dashboard, grants: dict[str, str], role: str) -> DashboardView:
     return DashboardView(row.id, row.owner, row.visibility, row.version, row.parent_id,
                          row.follows_parent, grants, role, effective_spec(session, row),

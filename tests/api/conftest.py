@@ -82,11 +82,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_server(app) -> Iterator[str]:
-    """Serve `app` with uvicorn on a free loopback port; yield its base URL."""
+def running_server(app, lifespan: str = "off") -> Iterator[str]:
+    """Serve `app` with uvicorn on a free loopback port; yield its base URL. With
+    lifespan "on", the app's startup and shutdown run (shutdown closes its context)."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
+                                           lifespan=lifespan))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

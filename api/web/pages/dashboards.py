@@ -29,6 +29,7 @@ from api.dashboards.spec import (
     override_filters,
 )
 from api.dashboards.templates import builtin_templates
+from api.dashboards.warming import record_view
 from api.deps import Context
 from api.errors import invalid
 from api.web.auth import SignedIn
@@ -108,6 +109,7 @@ async def dashboard(dashboard_id: DashboardId, request: Request, context: Contex
                     identity: SignedIn, query: Annotated[ViewQuery, Query()]) -> Response:
     principal = identity.principal
     view = await in_thread(store.get, context.db, store.Caller.of(principal), dashboard_id)
+    await record_view(request, principal.tenant_id, view.id)
     filters = override_filters(view.spec, query, query.properties())
     document = await evaluate(context, principal.tenant_id, view.id, view.version, view.spec,
                               filters)
