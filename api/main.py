@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from api import errors
 from api.context import ApiContext, build_context
-from api.dashboards.warming import DashboardWarmer
+from api.dashboards import warming
 from api.envelopes import PROBLEM_RESPONSES
 from api.hot_path import HotPathMiddleware
 from api.middleware import BodyLimitMiddleware, MetricsMiddleware
@@ -49,13 +49,10 @@ def create_app(settings: Settings | None = None, context: ApiContext | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         if settings.api.dashboard_warming:
-            warmer = DashboardWarmer(context)
-            app.state.warmer = warmer
-            context.versions.on_update.append(warmer.versions_changed)
+            warming.install(app, context)
             context.versions.listen()
         yield
-        if app.state.warmer is not None:
-            context.versions.on_update.remove(app.state.warmer.versions_changed)
+        warming.uninstall(app, context)
         await context.aclose()
 
     app = FastAPI(

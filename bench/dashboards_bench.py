@@ -8,6 +8,9 @@ as api_bench does), all in one run:
   raw_events is published (as the daily run does: every widget computed), beside the
   baseline of the same 12 questions asked one by one over their own routes after another
   publish (target ≤ 1 s);
+- data endpoint, first view after a publish with dashboard warming on (the dashboard was
+  viewed before the publish, so the server evaluates it again in the background): every
+  widget a cache hit; the time from the publish until the warm is ready is reported;
 - data endpoint, warm: the same request again (every widget a cache hit), beside the
   baseline of one cached route call (target p50 ≤ 20 ms);
 - exports of the warm dashboard: PDF ≤ 2 s, XLSX ≤ 1 s, PPTX ≤ 1 s (CSV reported too).
@@ -30,6 +33,7 @@ from api_bench import TENANT, bench_context, machine, start_server
 from rich.console import Console
 
 RESULTS = Path(__file__).parent / "results" / "dashboards.json"
+PUBLISH_WAIT_S = 1.2
 FIRST, LAST = date(2026, 3, 2), date(2026, 3, 31)
 console = Console()
 
@@ -72,7 +76,8 @@ def publish(context, settings) -> None:
 
     with context.store.client() as store_client:
         publish_versions(store_client, settings.redis_url, "raw_events", {TENANT: 0})
-    time.sleep(1.2)  # the version book hears it by pub/sub, or re-reads it within its TTL (1 s)
+    time.sleep(PUBLISH_WAIT_S)  # the version book hears it by pub/sub, or re-reads it
+    # within its TTL (1 s)
 
 
 def p50(values: list[float]) -> float:
@@ -153,6 +158,25 @@ def main() -> None:
             for _ in range(30):
                 warm.append(timed(client, "GET", f"{path}/data")[0])
                 baseline_warm.append(route_call(client, board[0], FIRST))
+            # the first view after the daily run, with warming on: the dashboard was viewed
+            # before the publish, so the server evaluates it again in the background
+            from api.dashboards import warming
+
+            warmer = warming.install(app, context)
+            after_publish, warmed_after = [], []
+            for run in range(args.runs):
+                console.print(f"run {run + 1}/{args.runs}: first view after a warmed publish …")
+                timed(client, "GET", f"{path}/data")  # a view before the run
+                done, started = warmer.warmed, time.perf_counter()
+                publish(context, settings)
+                while warmer.warmed == done or warmer.busy:
+                    time.sleep(0.02)
+                warmed_after.append(time.perf_counter() - started)
+                seconds, answer = timed(client, "GET", f"{path}/data")
+                widgets_cached = [w["meta"]["cached"] for w in answer.json()["data"]["widgets"]]
+                assert all(widgets_cached), widgets_cached
+                after_publish.append(seconds)
+            warming.uninstall(app, context)
             exports = {}
             for fmt in ("pdf", "xlsx", "pptx", "csv"):
                 times = [timed(client, "GET", f"{path}/export", params={"format": fmt})
@@ -173,6 +197,17 @@ def main() -> None:
                       "baseline_route_p50_ms_per_widget": {
                           wid: round(p50(t) * 1000, 1) for wid, t in per_widget.items()},
                       "target_s_max": 1.0, "meets_target": p50(cold) <= 1.0},
+        "data_first_view_after_publish_warmed": {
+            "what": "GET /dashboards/{id}/data after a publish, once the server has warmed "
+                    "the dashboard (viewed before the publish; api/dashboards/warming.py): "
+                    "every widget a cache hit with the new dataset versions",
+            "p50_ms": round(p50(after_publish) * 1000, 2),
+            "runs_ms": [round(s * 1000, 2) for s in after_publish],
+            "warm_ready_after_publish_p50_s": round(p50(warmed_after), 3),
+            "warm_ready_includes": f"the publish's {PUBLISH_WAIT_S} s wait for the version "
+                                   "book, the warmer's quiet period "
+                                   f"({warming.QUIET_SECONDS} s) and the cold compute",
+            "target_s_max": 1.0, "meets_target": p50(after_publish) <= 1.0},
         "data_warm": {"p50_ms": round(p50(warm) * 1000, 2),
                       "baseline_one_cached_route_p50_ms": round(p50(baseline_warm) * 1000, 2),
                       "ratio_to_baseline": round(p50(warm) / p50(baseline_warm), 2),

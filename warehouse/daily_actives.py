@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 
 from clickhouse_connect.driver.client import Client
 
-from warehouse.daily_counts import ANY_EVENT, drop_older_counts, refresh_daily_counts
+from warehouse.daily_counts import ANY_EVENT, refresh_daily_counts
 
 TABLE = "raw_events_daily_actives"
 # Distinct persons, as every persons count over raw_events computes it.
@@ -74,7 +74,6 @@ def refresh_daily_actives(client: Client, tenants: Sequence[str], day: date) -> 
         client.insert(TABLE, [[t, day, ANY_EVENT, 0, 0, _EPOCH, _EPOCH, at] for t in empty],
                       column_names=["tenant_id", "day", "event", "events", "persons",
                                     "first_at", "last_at", "computed_at"])
-    drop_older_counts(client, tenants, day, at)  # committed: earlier batches are garbage
 
 
 FINGERPRINT_SQL = (

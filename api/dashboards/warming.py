@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterable
 
 import anyio
-from fastapi import Request
+from fastapi import FastAPI, Request
 from redis.exceptions import RedisError
 
 from api.context import ApiContext
@@ -125,6 +125,22 @@ class DashboardWarmer:
         if count:
             log.info("warmed %d dashboard(s) of tenant %s", count, tenant_id)
         return count
+
+
+def install(app: FastAPI, context: ApiContext) -> DashboardWarmer:
+    """Hook a warmer into `app` and its context's version book (the app's startup)."""
+    warmer = DashboardWarmer(context)
+    app.state.warmer = warmer
+    context.versions.on_update.append(warmer.versions_changed)
+    return warmer
+
+
+def uninstall(app: FastAPI, context: ApiContext) -> None:
+    """Unhook the app's warmer (shutdown)."""
+    warmer: DashboardWarmer | None = getattr(app.state, "warmer", None)
+    if warmer is not None:
+        context.versions.on_update.remove(warmer.versions_changed)
+        app.state.warmer = None
 
 
 async def record_view(request: Request, tenant_id: str, dashboard_id: int) -> None:

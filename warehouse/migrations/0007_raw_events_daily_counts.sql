@@ -4,8 +4,8 @@
 -- the same computed_at. The day's newest raw_events_daily_actives batch is the commit
 -- record: readers take the counts batch with its computed_at, and only for days whose
 -- '$any' actives row still matches raw_events, so a failed or partial write is never read.
--- Batches are kept apart (computed_at is in the key); a refresh deletes the day's older
--- batches once its own is committed.
+-- A new batch replaces the older rows of the same values when parts merge; rows of values
+-- a newer batch no longer has stay, older than the committed batch, and are not read.
 CREATE TABLE IF NOT EXISTS raw_events_daily_counts
 (
     tenant_id   LowCardinality(String),
@@ -16,5 +16,5 @@ CREATE TABLE IF NOT EXISTS raw_events_daily_counts
     events      UInt64,
     computed_at DateTime64(6, 'UTC')
 )
-ENGINE = MergeTree
-ORDER BY (tenant_id, day, property, event, value, computed_at);
+ENGINE = ReplacingMergeTree(computed_at)
+ORDER BY (tenant_id, day, property, event, value);
