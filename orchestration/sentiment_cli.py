@@ -77,22 +77,33 @@ def train(
         typer.Option("--eval", help="Labelled file to measure the model on too (repeatable)."),
     ] = None,
     bits: Annotated[int, typer.Option(help="2**bits hash buckets.")] = 18,
-    l2: Annotated[float, typer.Option(help="L2 regularisation strength.")] = 3e-5,
+    l2: Annotated[float, typer.Option(help="L2 regularisation strength.")] = 1e-5,
     max_iter: Annotated[int, typer.Option(help="L-BFGS iterations at most.")] = 300,
     balance: Annotated[
         float,
         typer.Option(help="Class balancing: 0 weighs rows equally, 1 weighs classes equally."),
     ] = 1.0,
     idf: Annotated[bool, typer.Option(help="Weigh n-grams by inverse document frequency.")] = True,
+    nb: Annotated[
+        bool,
+        typer.Option(help="NB scaling: penalise weights relative to their log-count ratios."),
+    ] = True,
 ) -> None:
     """Train a sentiment model: same files, options and seed give the same weights."""
     from ingestion.sentiment.training import TrainingOptions, train_model, write_model
 
     options = TrainingOptions(
-        bits=bits, l2=l2, max_iter=max_iter, balance=balance, idf=idf, seed=seed, holdout=holdout
+        bits=bits,
+        l2=l2,
+        max_iter=max_iter,
+        balance=balance,
+        idf=idf,
+        seed=seed,
+        holdout=holdout,
+        nb=nb,
     )
     if not 8 <= bits <= 24:
-        raise _fail(f"--bits {bits} is out of range; use 8 to 24 (19 is the default)")
+        raise _fail(f"--bits {bits} is out of range; use 8 to 24 (18 is the default)")
     if not 0 <= holdout <= 0.5:
         raise _fail(f"--holdout {holdout} is out of range; use 0 to 0.5")
     data = _read(files)

@@ -6,10 +6,15 @@ training texts, log((1 + n) / (1 + texts holding it)) + 1 as in TF-IDF. An n-gra
 is its bucket's idf, divided by the norm of its block (words or bytes) in its text
 (every occurrence counted), so a text's length does not set the size of its scores.
 
-Fitting minimises the (class-weighted) mean cross-entropy plus `l2 / 2 * |W|²` with
-scipy's L-BFGS from zero weights: no randomness and no threads in the arithmetic, so the
-same features give the same weights, bit for bit. Weights are stored as float16 (half the
-bytes; the rounding moves a probability by about 1e-3) and used as float32.
+Fitting minimises the (class-weighted) mean cross-entropy plus an L2 penalty with scipy's
+L-BFGS from zero weights. With NB scaling (Wang & Manning 2012, "NBSVM"), each bucket's
+weight for a class is its log-count ratio for that class times a free parameter, and the
+penalty falls on the free parameters: a bucket whose n-grams are as frequent in the
+class's texts as in the others' is held near zero, a telling one is free to weigh. The
+model stores the products, so scoring is the same linear model either way. There is no
+randomness and no threads in the arithmetic, so the same features give the same weights,
+bit for bit. Weights are stored as float16 (half the bytes; the rounding moves a
+probability by about 1e-3) and used as float32.
 """
 
 from __future__ import annotations
@@ -163,6 +168,21 @@ class LinearModel:
         return cls(bits, weights, bias, idf)
 
 
+def nb_scale(matrix: scipy.sparse.csr_matrix, labels: np.ndarray) -> np.ndarray:
+    """Return the (columns, 3) absolute log-count ratio of each column of `matrix` for each
+    class against the other two (Wang & Manning 2012): |log((p / |p|₁) / (q / |q|₁))| with
+    p = 1 + texts of the class holding the column, q = 1 + other texts holding it."""
+    present = matrix.copy()
+    present.eliminate_zeros()
+    present.data = np.ones_like(present.data)
+    scale = np.empty((matrix.shape[1], len(CLASSES)))
+    for j in range(len(CLASSES)):
+        p = 1.0 + np.asarray(present[labels == j].sum(axis=0)).ravel()
+        q = 1.0 + np.asarray(present[labels != j].sum(axis=0)).ravel()
+        scale[:, j] = np.abs(np.log((p / p.sum()) / (q / q.sum())))
+    return scale
+
+
 def fit(
     matrix: scipy.sparse.csr_matrix,
     labels: np.ndarray,
@@ -170,6 +190,7 @@ def fit(
     l2: float,
     max_iter: int = 400,
     balance: float = 1.0,
+    nb: bool = False,
 ) -> tuple[LinearModel, dict[str, Any]]:
     """Return (model, how the fit ended: iterations, converged, loss).
 
@@ -178,8 +199,10 @@ def fit(
     to float16 (as stored).
 
     Each row weighs (n / (3 · rows of its class)) ** `balance`: 0 weighs rows equally, 1
-    weighs every class the same whatever its share of the training rows. Raises
-    ValueError when the shapes disagree or a label is out of range."""
+    weighs every class the same whatever its share of the training rows. With `nb`, the
+    hashed buckets' weights are `nb_scale` times free parameters and the L2 penalty is on
+    those (see the module docstring); the lexicon features and the bias are not scaled.
+    Raises ValueError when the shapes disagree or a label is out of range."""
     n, width = matrix.shape
     bits = len(idf).bit_length() - 1
     if len(labels) != n or width != (1 << bits) + LEXICON_FEATURES or len(idf) != 1 << bits:
@@ -193,16 +216,19 @@ def fit(
     row_weight = (n / (k * np.maximum(counts, 1)))[labels] ** balance
     weighted = onehot * row_weight[:, None]
     transposed = matrix.T.tocsr()
+    scale = np.ones((width, k))
+    if nb:
+        scale[: 1 << bits] = nb_scale(matrix[:, : 1 << bits], labels)
 
     def loss_and_grad(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        weights, bias = flat[:-k].reshape(width, k), flat[-k:]
-        logits = matrix @ weights + bias
+        free, bias = flat[:-k].reshape(width, k), flat[-k:]
+        logits = matrix @ (scale * free) + bias
         shifted = logits - logits.max(axis=1, keepdims=True)
         log_norm = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         log_probs = shifted - log_norm
-        loss = -(weighted * log_probs).sum() / n + 0.5 * l2 * float((weights * weights).sum())
+        loss = -(weighted * log_probs).sum() / n + 0.5 * l2 * float((free * free).sum())
         residual = (np.exp(log_probs) - onehot) * row_weight[:, None] / n
-        grad_w = transposed @ residual + l2 * weights
+        grad_w = scale * (transposed @ residual) + l2 * free
         return loss, np.concatenate([grad_w.ravel(), residual.sum(axis=0)])
 
     start = np.zeros(width * k + k)
@@ -213,7 +239,7 @@ def fit(
         method="L-BFGS-B",
         options={"maxiter": max_iter, "maxcor": 10},
     )
-    weights = result.x[:-k].reshape(width, k).astype(np.float16).astype(np.float32)
+    weights = (scale * result.x[:-k].reshape(width, k)).astype(np.float16).astype(np.float32)
     ending = {
         "iterations": int(result.nit),
         "converged": bool(result.success),

@@ -35,15 +35,17 @@ REPORT_FORMAT = "sightline-sentiment-training-report/1"
 @dataclass(frozen=True)
 class TrainingOptions:
     """Hash buckets (2**bits), L2 strength, L-BFGS iterations, class balancing (see
-    `fit`), idf weighting (else every n-gram weighs 1), split seed, held-out share."""
+    `fit`), idf weighting (else every n-gram weighs 1), split seed, held-out share, NB
+    scaling of the hashed buckets' weights (see `fit`)."""
 
     bits: int = 18
-    l2: float = 3e-5
+    l2: float = 1e-5
     max_iter: int = 300
     balance: float = 1.0
     idf: bool = True
     seed: int = 13
     holdout: float = 0.1
+    nb: bool = True
 
 
 def _deduplicated(data: LabelledSet) -> tuple[list[str], np.ndarray, int]:
@@ -87,7 +89,9 @@ def train_model(
     matrix = feature_matrix(features, options.bits, idf)
     del features
     step(f"fitting ({options.max_iter} L-BFGS iterations at most)")
-    model, ending = fit(matrix, labels[kept], idf, options.l2, options.max_iter, options.balance)
+    model, ending = fit(
+        matrix, labels[kept], idf, options.l2, options.max_iter, options.balance, options.nb
+    )
     seconds = time.perf_counter() - started
     scorer = TrainedScorer(model)
     step("measuring")

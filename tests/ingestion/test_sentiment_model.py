@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse
 
 from ingestion.sentiment import SentimentScorer, TrainedScorer
 from ingestion.sentiment.features import _hash_bytes, _Hasher, featurise, normalise
 from ingestion.sentiment.labelled import LabelledSet
-from ingestion.sentiment.linear_model import CLASSES, LinearModel
+from ingestion.sentiment.linear_model import CLASSES, LinearModel, nb_scale
 from ingestion.sentiment.trained import compound_from_probabilities
 from ingestion.sentiment.training import TrainingOptions, train_model, write_model
 from tests.sentiment_samples import TINY_SET
@@ -114,6 +115,34 @@ def test_same_data_and_seed_give_identical_weights(trained):
         _tiny(), TrainingOptions(bits=BITS, l2=1e-3, max_iter=200, seed=10, holdout=0.2)
     )
     assert not np.array_equal(first.weights, other.weights)
+
+
+def test_nb_scale_frees_telling_columns_and_holds_uninformative_ones():
+    # Column 0 appears in negative texts only, column 1 in every text, column 2 in none.
+    matrix = scipy.sparse.csr_matrix(
+        np.array([[0.5, 0.2, 0], [0.9, 0.4, 0], [0, 0.3, 0], [0, 0.1, 0], [0, 0.7, 0], [0, 1, 0]])
+    )
+    scale = nb_scale(matrix, np.array([0, 0, 1, 1, 2, 2]))
+    assert scale.shape == (3, 3)
+    negative = CLASSES.index("negative")
+    # Negative: p = 1 + (2, 2, 0), q = 1 + (0, 4, 0); both sum to 7.
+    assert scale[0, negative] == pytest.approx(np.log(3))  # (3/7) / (1/7)
+    assert scale[1, negative] == pytest.approx(-np.log(3 / 5))  # (3/7) / (5/7)
+    assert scale[2, negative] == pytest.approx(0.0, abs=1e-12)  # (1/7) / (1/7)
+    assert (scale >= 0).all()
+
+
+def test_nb_scaling_changes_the_fit_but_not_the_model_format(trained):
+    model, _ = trained
+    plain, report = train_model(
+        _tiny(), TrainingOptions(bits=BITS, l2=1e-3, max_iter=200, seed=5, holdout=0.0, nb=False)
+    )
+    assert OPTIONS.nb and report["options"]["nb"] is False
+    assert plain.weights.shape == model.weights.shape
+    assert not np.array_equal(plain.weights, model.weights)
+    # Lexicon features and the bias are not scaled; both models read the tiny set.
+    texts = ["I love it, great day", "this is awful and broken"]
+    assert list(TrainedScorer(plain).score(texts).labels) == ["positive", "negative"]
 
 
 def test_model_file_round_trip_and_report(trained, tmp_path):
