@@ -489,7 +489,7 @@ def funnel_breakdown(scope, runs: int) -> dict:
     profile.disable()
     fetch_variants = sql_variants(scope, timed.last, {
         "sizes_only (same SQL, only the count and array lengths transferred)":
-            lambda sql: f"SELECT step0_only, length(persons), length(events) FROM ({sql})",
+            lambda sql: f"SELECT step0_only, length(persons), length(elements) FROM ({sql})",
     }, runs)
     return {
         "runs": runs,
