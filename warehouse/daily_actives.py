@@ -132,8 +132,14 @@ def fresh_persons(fingerprints: Sequence[dict], rollup: Sequence[dict], event: s
                   days: Sequence[date]) -> dict[date, int]:
     """Distinct persons of `event` per fresh day of `days` (see `fresh_batches`; rollup
     rows for `event` and ANY_EVENT)."""
-    return {day: int(batch[event]["persons"]) if event in batch else 0
-            for day, batch in fresh_batches(fingerprints, rollup, days).items()}
+    return persons_by_day(fresh_batches(fingerprints, rollup, days), event)
+
+
+def persons_by_day(batches: dict[date, dict[str, dict]], event: str) -> dict[date, int]:
+    """Distinct persons of `event` per day of `fresh_batches`' answer (0 when the day's
+    batch has no row for it: no such event that day)."""
+    return {day: int(rows[event]["persons"]) if event in rows else 0
+            for day, rows in batches.items()}
 
 
 _STALE_SQL = f"""

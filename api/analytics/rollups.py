@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from api.store import TenantScope
-from warehouse.daily_actives import ANY_EVENT, FINGERPRINT_SQL, ROLLUP_SQL, fresh_batches
+from warehouse.daily_actives import (
+    ANY_EVENT,
+    FINGERPRINT_SQL,
+    ROLLUP_SQL,
+    fresh_batches,
+    persons_by_day,
+)
 from warehouse.daily_counts import COUNTS_SQL, PROPERTIES, TOP_VALUES_SQL
 
 ROLLED_UP_PROPERTIES = frozenset(PROPERTIES)
@@ -49,8 +55,7 @@ def fresh_days(scope: TenantScope, days: Sequence[date], events: Iterable[str]) 
 
 def day_persons(fresh: FreshDays, event: str) -> dict[date, float]:
     """Distinct persons of `event` on each fresh day."""
-    return {day: float(rows[event]["persons"]) if event in rows else 0.0
-            for day, rows in fresh.batches.items()}
+    return {day: float(n) for day, n in persons_by_day(fresh.batches, event).items()}
 
 
 def day_counts(scope: TenantScope, fresh: FreshDays, event: str, prop: str | None,
