@@ -159,12 +159,29 @@ def _series_where(query: TrendsQuery, series: TrendSeries, params: QueryParams,
     ])
 
 
-def _top_values(scope: TenantScope, query: TrendsQuery, period: _Period) -> _Breakdown:
+class _FreshDaysOf:
+    """Which days of each period the rollups describe, read once per question: every
+    series and the top values share it."""
+
+    def __init__(self, scope: TenantScope, query: TrendsQuery) -> None:
+        self.scope = scope
+        self.events = sorted({s.event for s in query.series})
+        self._read: dict[tuple[date, date], FreshDays] = {}
+
+    def __call__(self, period: _Period) -> FreshDays:
+        key = (period.date_from, period.date_to)
+        if key not in self._read:
+            self._read[key] = fresh_days(self.scope, _days(period), self.events)
+        return self._read[key]
+
+
+def _top_values(scope: TenantScope, query: TrendsQuery, period: _Period,
+                fresh_of: _FreshDaysOf) -> _Breakdown:
     """The breakdown values with the most events over all series in the period."""
     assert query.breakdown is not None
     limit = query.breakdown_limit + 1
     if _counted_by_rollup(query, query.series):
-        fresh = fresh_days(scope, _days(period), ())
+        fresh = fresh_of(period)
         if not fresh.stale:
             values = top_values(scope, fresh, [s.event for s in query.series],
                                 query.breakdown, limit)
@@ -198,16 +215,17 @@ def _breakdown_key(breakdown: _Breakdown | None, params: QueryParams) -> str | N
 
 
 def _bucketed(scope: TenantScope, query: TrendsQuery, series: TrendSeries, period: _Period,
-              breakdown: _Breakdown | None) -> dict[int | None, np.ndarray]:
+              breakdown: _Breakdown | None, fresh_of: _FreshDaysOf,
+              ) -> dict[int | None, np.ndarray]:
     """Per breakdown key, one value per bucket of the period (zero-filled)."""
     interval = query.interval
     if series.math in _SLIDING_INTERVALS and interval in _SLIDING_INTERVALS[series.math]:
         return _trailing_actives(scope, query, series, period, breakdown)
     if (series.math == "dau" and interval == "day" and breakdown is None
             and not series.filters and not query.filters):
-        return _from_rollups(scope, query, series, period, breakdown)
+        return _from_rollups(scope, query, series, period, breakdown, fresh_of(period))
     if series.math == "total" and interval != "hour" and _counted_by_rollup(query, [series]):
-        return _from_rollups(scope, query, series, period, breakdown)
+        return _from_rollups(scope, query, series, period, breakdown, fresh_of(period))
     return _aggregated(scope, query, series, period, breakdown)
 
 
@@ -259,12 +277,11 @@ def _aggregated(scope: TenantScope, query: TrendsQuery, series: TrendSeries, per
 
 
 def _from_rollups(scope: TenantScope, query: TrendsQuery, series: TrendSeries,
-                  period: _Period, breakdown: _Breakdown | None,
+                  period: _Period, breakdown: _Breakdown | None, fresh: FreshDays,
                   ) -> dict[int | None, np.ndarray]:
     """Daily actives (day interval) or event counts (day, week or month buckets) from the
     rollups for the days they still describe, and from raw events for the rest (see the
     module docstring): `_aggregated`'s numbers."""
-    fresh: FreshDays = fresh_days(scope, _days(period), [series.event])
     if series.math == "dau":
         per_day = {None: day_persons(fresh, series.event)}
     else:
@@ -378,14 +395,16 @@ def compute_trends(scope: TenantScope, query: TrendsQuery) -> dict[str, Any]:
         prev_from, prev_to = previous_range(query.date_from, query.date_to)
         periods.append(_Period("previous", prev_from, prev_to,
                                bucket_starts(prev_from, prev_to, query.interval)))
-    breakdown = _top_values(scope, query, periods[0]) if query.breakdown else None
+    fresh_of = _FreshDaysOf(scope, query)
+    breakdown = _top_values(scope, query, periods[0], fresh_of) if query.breakdown else None
     formula = parse_formula(query.formula, len(query.series)) if query.formula else None
     results: list[dict[str, Any]] = []
     formula_results: list[dict[str, Any]] = []
     for period in periods:
         dates = [bucket_label(s, query.interval) for s in period.starts]
         zeros = np.zeros(len(period.starts))
-        per_series = [_bucketed(scope, query, s, period, breakdown) for s in query.series]
+        per_series = [_bucketed(scope, query, s, period, breakdown, fresh_of)
+                      for s in query.series]
         keys = _keys(breakdown, per_series)
         for index, (series, values) in enumerate(zip(query.series, per_series, strict=True)):
             for key in keys:

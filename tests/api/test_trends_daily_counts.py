@@ -75,6 +75,8 @@ def test_daily_weekly_and_monthly_totals_come_from_the_rollup(written, api_conte
     days = _trends(scope, date_to="2026-02-25",
                    series=[{"event": "view"}, {"event": "$any"}, {"event": "buy"}])
     assert [r["data"] for r in days["results"]] == [[2, 2, 0], [3, 2, 0], [1, 0, 0]]
+    # the days' freshness is read once for the question, not once per series
+    assert [sql for sql, _ in scope.queries].count(FINGERPRINT_SQL) == 1
     weeks = _trends(scope, series=[{"event": "view"}], interval="week")
     assert weeks["results"][0]["dates"] == ["2026-02-23", "2026-03-02"]
     assert weeks["results"][0]["data"] == [4, 1]
