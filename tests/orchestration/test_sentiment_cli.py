@@ -16,23 +16,9 @@ SMALL = ["--bits", "12", "--l2", "1e-3", "--max-iter", "200"]
 def test_train_writes_a_reproducible_model_and_its_report(tmp_path):
     data = write_csv(tmp_path / "tiny.csv")
     out = tmp_path / "models" / "tiny.npz"
-    result = runner.invoke(
-        app,
-        [
-            "sentiment",
-            "train",
-            str(data),
-            "--out",
-            str(out),
-            "--seed",
-            "3",
-            "--holdout",
-            "0.2",
-            "--eval",
-            str(data),
-            *SMALL,
-        ],
-    )
+    train = ["sentiment", "train", str(data), "--out", str(out), "--seed", "3",
+             "--holdout", "0.2", *SMALL]
+    result = runner.invoke(app, [*train, "--eval", str(data)])
     assert result.exit_code == 0, result.output
     assert "accuracy" in result.output and "confusion" in result.output
     report = json.loads((tmp_path / "models" / "tiny.report.json").read_text())
@@ -50,21 +36,7 @@ def test_train_writes_a_reproducible_model_and_its_report(tmp_path):
     confusion = report["metrics"]["tiny.csv"]["confusion"]["rows_true_cols_predicted"]
     assert sum(map(sum, confusion)) == len(TINY_SET)
     first = out.read_bytes()
-    again = runner.invoke(
-        app,
-        [
-            "sentiment",
-            "train",
-            str(data),
-            "--out",
-            str(out),
-            "--seed",
-            "3",
-            "--holdout",
-            "0.2",
-            *SMALL,
-        ],
-    )
+    again = runner.invoke(app, train)
     assert again.exit_code == 0, again.output
     assert out.read_bytes() == first  # same data and seed: the same model, byte for byte
 
