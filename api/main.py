@@ -17,6 +17,7 @@ from api.middleware import BodyLimitMiddleware, MetricsMiddleware
 from api.pipeline_runs import RunLauncher
 from api.system import router as system
 from api.web import router as web
+from warehouse.allocator import keep_freed_memory
 from warehouse.settings import Settings, load_settings
 
 API_PREFIX = "/v1"
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, context: ApiContext | None = No
     queues pipeline runs (POST /modules/growth-pulse/run answers 503 without one)."""
     settings = settings or load_settings()
     context = context or build_context(settings)
+    keep_freed_memory(settings.api.malloc_top_pad_bytes)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

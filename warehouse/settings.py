@@ -59,6 +59,8 @@ class ApiSettings:
     dashboard_warming: bool = True
     web_secret: str | None = None  # signs web session cookies (None: <home>/web-secret)
     web_session_hours: int = 12  # a web sign-in lasts this long
+    # freed heap memory the server keeps for reuse (warehouse/allocator.py; 0: glibc's default)
+    malloc_top_pad_bytes: int = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,8 @@ def _api_settings(env: Mapping[str, str]) -> ApiSettings:
         dashboard_warming=_flag(env, "SIGHTLINE_DASHBOARD_WARMING"),
         web_secret=env.get("SIGHTLINE_WEB_SECRET") or None,
         web_session_hours=number("SIGHTLINE_WEB_SESSION_HOURS", defaults.web_session_hours),
+        malloc_top_pad_bytes=number("SIGHTLINE_API_MALLOC_TOP_PAD",
+                                    defaults.malloc_top_pad_bytes),
     )
 
 
@@ -256,6 +260,7 @@ ENV_VARS: frozenset[str] = frozenset(
         "SIGHTLINE_API_STORE_WAIT",
         "SIGHTLINE_API_STORE_IDLE",
         "SIGHTLINE_API_VERSION_TTL",
+        "SIGHTLINE_API_MALLOC_TOP_PAD",
         "SIGHTLINE_SMTP_URL",
         "SIGHTLINE_REPORTS_FROM",
         "SIGHTLINE_REPORTS_OUTBOX",
