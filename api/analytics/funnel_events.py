@@ -7,13 +7,17 @@ funnel). Only the events the engine reads are taken (step and exclusion names, e
 event for a strict funnel, since any other event between two steps breaks it), with the
 request's filters applied.
 
+Each event is packed into one UInt64: milliseconds since the range start, shifted left,
+OR the 1-based index of its name among the funnel's names (0 for any other name). The
+per-person conditions below read the packed values, so each row is decoded once.
+
 Most entrants never get past step 0. Those who cannot are only counted (`step0_only`);
-the others' events come back, each packed into one UInt64: milliseconds since the range
-start, shifted left, OR the 1-based index of its name among the funnel's names (0 for
-any other name). The answer is a single row of flat arrays — the persons sorted, how
-many events each has, and all their events in that order — which Arrow moves in one
-piece (a result of many small blocks costs far more to convert than to compute), and
-numpy unpacks without a step per person.
+the others' events come back as a single row of flat arrays — the persons' hashes, how
+many events each has, and all their events, each person's sorted by time — which Arrow
+moves in one piece (a result of many small blocks costs far more to convert than to
+compute). numpy unpacks it without a step per person, and the engine receives each
+person as a code (its position in the answer) with its events already in time order,
+so it neither groups nor sorts.
 
 An entrant is counted as step-0-only when it surely reaches step 0 and no further:
 - ordered and strict funnels whose step-0 name is not reused by a later step: no event
@@ -53,8 +57,13 @@ class FunnelEvents:
     """What the engine needs: the events of the entrants who may pass step 0, and how
     many entrants surely reach step 0 only (they are not in `events`)."""
 
-    events: pa.Table  # person_id (UInt64 hash, sorted), event, timestamp (ms, UTC)[, ...]
+    events: pa.Table  # person_id (int64 code, non-decreasing), event, timestamp (ms, UTC)[, ...]
+    persons: np.ndarray  # the cityHash64(person_id) of each person code
     step0_only: int
+
+    def hashes(self, codes: list[int]) -> list[int]:
+        """The person hashes (as `fetch_funnel_events(persons=...)` takes them) of codes."""
+        return self.persons[np.asarray(codes, dtype=np.int64)].tolist()
 
 
 @dataclass(frozen=True)
@@ -80,8 +89,9 @@ def fetch_funnel_events(scope: TenantScope, spec: FunnelSpec, date_from: date, d
                         query: FunnelQuery | None = None, *, event_ids: bool = False,
                         persons: list[int] | None = None) -> FunnelEvents:
     """The events of `spec` over entry days [date_from, date_to] for the engine, as
-    person_id (UInt64 hash), event, timestamp (+ event_id when `event_ids`, + breakdown
-    when the query has one); only of `persons` (hashes) when given."""
+    person_id (a code: the person's index in `FunnelEvents.persons`), event, timestamp
+    (+ event_id when `event_ids`, + breakdown when the query has one); only of `persons`
+    (cityHash64 of person_id) when given."""
     params = QueryParams()
     read = _Read(spec, _Window.of(spec, date_from, date_to), sorted(funnel_event_names(spec)),
                  params)
@@ -98,23 +108,25 @@ def fetch_funnel_events(scope: TenantScope, spec: FunnelSpec, date_from: date, d
     # Nobody is left out with a breakdown (each entrant's step-0 values are needed) or
     # when given persons are read again.
     may_pass = "1" if BREAKDOWN_COLUMN in extras or persons is not None else read.may_pass()
-    element = read.packed()
+    element = "packed"
     if extras:
-        element = f"tuple({element}, {', '.join(extras.values())})"
-    entrants = (f"SELECT cityHash64(person_id) AS person, groupArray({element}) AS events, "
-                f"{may_pass} AS may_pass FROM raw_events WHERE {where} "
-                f"GROUP BY person HAVING countIf({read.entry}) > 0")
-    # Persons sorted, each one's events in that order, flattened: three flat arrays, which
-    # convert to numpy without a copy per person.
-    collected = ("SELECT countIf(NOT may_pass) AS step0_only, "
-                 "groupArrayIf(person, may_pass) AS persons, "
-                 f"groupArrayIf(events, may_pass) AS events FROM ({entrants})")
-    sql = ("SELECT step0_only, arraySort(persons) AS persons, "
-           "arraySort((e, p) -> p, events, persons) AS sorted, "
-           "arrayMap(e -> length(e), sorted) AS lengths, "
-           f"arrayFlatten(sorted) AS elements FROM ({collected})")
+        element = f"tuple(packed, {', '.join(extras)})"
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in extras.items())
+    rows = (f"SELECT cityHash64(person_id) AS person, {read.packed()} AS packed, event, "
+            f"timestamp{', ' + columns if columns else ''} FROM raw_events WHERE {where}")
+    # first_entry: the packed first entry, never 0 (an entry's name index is >= 1).
+    entrants = (f"SELECT person, groupArray({element}) AS events, "
+                f"minIf(packed, {read.entry}) AS first_entry, {may_pass} AS may_pass "
+                f"FROM ({rows}) GROUP BY person HAVING first_entry > 0")
+    # Each person's events sorted (by time, then name index), flattened, with their
+    # counts: flat arrays, which convert to numpy without a copy per person.
+    sql = ("SELECT countIf(NOT may_pass) AS step0_only, "
+           "groupArrayIf(person, may_pass) AS persons, "
+           "groupArrayIf(length(events), may_pass) AS lengths, "
+           f"groupArrayArrayIf(arraySort(events), may_pass) AS elements FROM ({entrants})")
     row = scope.arrow(sql, params.values, settings=_ARROW_SETTINGS)
-    return FunnelEvents(events=read.unpack(row, list(extras)),
+    persons_read = row["persons"].combine_chunks().flatten().to_numpy()
+    return FunnelEvents(events=read.unpack(row, list(extras)), persons=persons_read,
                         step0_only=int(row["step0_only"][0].as_py()))
 
 
@@ -167,7 +179,10 @@ class _Read:
         steps, params = self.spec.steps, self.params
         if self.spec.order != "unordered" and steps[0] not in steps[1:]:
             step1 = params.add(steps[1], "String")
-            further = f"maxIf(timestamp, event = {step1}) >= minIf(timestamp, {self.entry})"
+            # the last step-1 event is not before the first entry's millisecond (a step-1
+            # event packs a name index >= 1, so none at all gives 0, never greater)
+            entry_ms = f"bitShiftLeft(bitShiftRight(first_entry, {self.shift}), {self.shift})"
+            further = f"maxIf(packed, event = {step1}) > {entry_ms}"
         elif self.spec.order == "unordered" and len(set(steps)) == len(steps):
             in_steps = f"event IN {params.add(sorted(steps), 'Array(String)')}"
             further = f"minIf(event, {in_steps}) != maxIf(event, {in_steps})"
@@ -179,10 +194,9 @@ class _Read:
         return f"({further}) OR countIf(event IN {params.add(barred, 'Array(String)')}) > 0"
 
     def unpack(self, row: pa.Table, extra_names: list[str]) -> pa.Table:
-        """The engine's table from the one-row answer, sorted by person (the engine then
-        codes persons without a sort)."""
+        """The engine's table from the one-row answer: person codes non-decreasing, each
+        person's events in time order (the engine then neither groups nor sorts)."""
         shift = self.shift
-        persons = row["persons"].combine_chunks().flatten().to_numpy()
         lengths = row["lengths"].combine_chunks().flatten().to_numpy().astype(np.int64)
         elements = row["elements"].combine_chunks().flatten()
         packed_array = elements.field(0) if extra_names else elements
@@ -191,7 +205,7 @@ class _Read:
         millis = (packed >> shift).astype(np.int64) + self.window.start_ms
         dictionary = pa.array([OTHER_EVENT, *self.names], pa.string())
         columns = {
-            "person_id": pa.array(np.repeat(persons, lengths), pa.uint64()),
+            "person_id": pa.array(np.repeat(np.arange(lengths.size), lengths), pa.int64()),
             "event": pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary),
             "timestamp": pa.array(millis, pa.timestamp("ms", tz="UTC")),
         }

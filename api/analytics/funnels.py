@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from api.analytics.funnel_events import BREAKDOWN_COLUMN, fetch_funnel_events
+from api.analytics.funnel_events import BREAKDOWN_COLUMN, FunnelEvents, fetch_funnel_events
 from api.analytics.schemas import FunnelQuery
 from api.runners import QueryRunner
 from api.store import TenantScope
@@ -64,13 +64,17 @@ def _with_other(events: pa.Table, keep: list[str]) -> pa.Table:
 
 
 def _with_event_ids(scope: TenantScope, spec: FunnelSpec, query: FunnelQuery,
-                    events: pa.Table, tied: list[int]) -> pa.Table:
-    """`events` with the rows of the `tied` persons fetched again with their event_ids
-    (the other rows get an empty event_id: none of them ties, so it is never read)."""
+                    fetched: FunnelEvents, tied: list[int]) -> pa.Table:
+    """The events of `fetched` with the rows of the `tied` persons (codes) fetched again
+    with their event_ids (the other rows get an empty event_id: none of them ties, so it
+    is never read). The persons read again get codes after the first read's."""
     again = fetch_funnel_events(scope, spec, query.date_from, query.date_to, query,
-                                event_ids=True, persons=tied).events
+                                event_ids=True, persons=fetched.hashes(tied)).events
+    codes = pc.add(again["person_id"], pa.scalar(fetched.persons.size, pa.int64()))
+    again = again.set_column(again.schema.get_field_index("person_id"), "person_id", codes)
+    events = fetched.events
     rest = events.filter(pc.invert(pc.is_in(events["person_id"],
-                                            value_set=pa.array(tied, pa.uint64()))))
+                                            value_set=pa.array(tied, pa.int64()))))
     rest = rest.append_column("event_id", pa.repeat(pa.scalar("", pa.string()), rest.num_rows))
     rest = rest.select(again.column_names)
     return pa.concat_tables([rest, again.cast(rest.schema)])
@@ -89,7 +93,7 @@ def compute_funnels(scope: TenantScope, query: FunnelQuery) -> dict[str, Any]:
         results = compute_funnel(events, spec, query.date_from, query.date_to, breakdown,
                                  step0_only)
     except TiedEventsError as tied:
-        events = _with_event_ids(scope, spec, query, events, tied.persons)
+        events = _with_event_ids(scope, spec, query, fetched, tied.persons)
         results = compute_funnel(events, spec, query.date_from, query.date_to, breakdown,
                                  step0_only)
     if breakdown is not None and len(results) > query.breakdown_limit:

@@ -349,14 +349,16 @@ def _prepare(
     person, grouped = _person_codes(person_ids)
     event_id = kept["event_id"] if "event_id" in kept.column_names else None
     order = _seq_order(person, ts, event_id, person_ids, grouped)
+    values = kept[breakdown] if breakdown else None
+    if order is not None:
+        person, ts, name = person[order], ts[order], name[order]
+        values = values.take(pa.array(order)) if values is not None else None
     return _Events(
-        person=person[order],
-        ts=ts[order],
-        name=name[order],
+        person=person,
+        ts=ts,
+        name=name,
         names=names,
-        breakdown=(
-            kept[breakdown].take(pa.array(order)).combine_chunks() if breakdown else None
-        ),
+        breakdown=values.combine_chunks() if values is not None else None,
         start_us=start_us,
         end_us=end_us,
         window_us=window_us,
@@ -416,18 +418,21 @@ def _timestamps_us(column: pa.ChunkedArray) -> np.ndarray:
 
 
 def _seq_order(person: np.ndarray, ts: np.ndarray, event_id: pa.ChunkedArray | None,
-               person_ids: pa.Array, grouped: np.ndarray | None = None) -> np.ndarray:
-    """Indexes sorting events by (person, timestamp, event_id). Without event_id, ties
+               person_ids: pa.Array, grouped: np.ndarray | None = None) -> np.ndarray | None:
+    """Indexes sorting events by (person, timestamp, event_id), or None when they are in
+    that order already, without ties (as the API sends them). Without event_id, ties
     raise TiedEventsError naming their persons (from `person_ids`). `grouped`, an order
     in which each person's events are adjacent, makes the sort nearly linear."""
     if person.size == 0:
-        return np.zeros(0, dtype=np.int64)
+        return None
     offset = ts - ts.min()
     person_bits = int(person.max()).bit_length()
     time_bits = int(offset.max()).bit_length()
     if person_bits + time_bits <= 62:
         # One packed int64 key sorts several times faster than a multi-key sort.
         key = (person << time_bits) | offset
+        if (key[1:] > key[:-1]).all():
+            return None
         if grouped is None:
             order = np.argsort(key)
         else:  # sorted but for short runs: a stable (run-aware) sort is close to linear
