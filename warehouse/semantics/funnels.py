@@ -596,19 +596,20 @@ def _choose(
     key = attempts.person[clean] * n_groups + groups[clean]
     # Attempts come in start order, so a stable sort keeps them earliest first per key;
     # ungrouped and entry-day keys are already sorted.
-    order = np.arange(key.size) if np.all(key[1:] >= key[:-1]) else np.argsort(key, kind="stable")
-    sorted_key = key[order]
+    if not np.all(key[1:] >= key[:-1]):
+        order = np.argsort(key, kind="stable")
+        clean, key = clean[order], key[order]
     is_first = np.empty(key.size, dtype=bool)
     is_first[:1] = True
-    np.not_equal(sorted_key[1:], sorted_key[:-1], out=is_first[1:])
+    np.not_equal(key[1:], key[:-1], out=is_first[1:])
     segment_start = np.flatnonzero(is_first)
     segment = np.cumsum(is_first) - 1
-    reached = attempts.reached[clean[order]]
+    reached = attempts.reached[clean]
     furthest = np.maximum.reduceat(reached, segment_start)
     best = np.flatnonzero(reached == furthest[segment])
     best_first = np.ones(best.size, dtype=bool)
     np.not_equal(segment[best][1:], segment[best][:-1], out=best_first[1:])
-    return clean[order[best[best_first]]]
+    return clean[best[best_first]]
 
 
 def _aggregate(
@@ -644,7 +645,9 @@ def _group_mean_median(
     median = np.full(n_groups, np.nan)
     has = count > 0
     mean[has] = total[has] / count[has] / _US_PER_SECOND
-    values = _sorted_within_groups(group, micros).astype(np.float64)
+    # one group (an ungrouped funnel) needs no group in the sort key
+    values = (np.sort(micros) if n_groups == 1
+              else _sorted_within_groups(group, micros)).astype(np.float64)
     first = np.cumsum(count) - count
     low = first[has] + (count[has] - 1) // 2
     high = first[has] + count[has] // 2
