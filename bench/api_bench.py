@@ -398,7 +398,8 @@ def uncached_http(client: Client, path: str, make_body, runs: int,
 
 def timed_scope(scope):
     """A TenantScope that adds up the time of its ClickHouse calls (incl. transfer to
-    Python) and remembers the last query it ran (method, sql, parameters, settings)."""
+    Python) and remembers the last query it ran (method, sql, parameters, settings,
+    options)."""
     from api.store import TenantScope
 
     class Timed(TenantScope):
@@ -406,11 +407,11 @@ def timed_scope(scope):
         queries = 0
         last: tuple = ()
 
-        def _run(self, method, sql, parameters, settings):
-            self.last = (method, sql, parameters, settings)
+        def _run(self, method, sql, parameters, settings, **options):
+            self.last = (method, sql, parameters, settings, options)
             started = time.perf_counter()
             try:
-                return super()._run(method, sql, parameters, settings)
+                return super()._run(method, sql, parameters, settings, **options)
             finally:
                 self.seconds += time.perf_counter() - started
                 self.queries += 1
@@ -439,7 +440,7 @@ def sql_variants(scope, last: tuple, variants: dict[str, Callable[[str], str | N
     """p50 ms of the service's own query (`last`, as recorded by `timed_scope`) and of
     variants of it (made from its SQL text); shows what costs what inside ClickHouse and
     in the transfer. A variant that no longer applies to the service's SQL is 'n/a'."""
-    method, sql, parameters, settings = last
+    method, sql, parameters, settings, options = last
     out = {}
     for name, make in {"as_the_service_runs_it": lambda text: text, **variants}.items():
         text = make(sql)
@@ -449,7 +450,7 @@ def sql_variants(scope, last: tuple, variants: dict[str, Callable[[str], str | N
         seconds = []
         for _ in range(runs):
             started = time.perf_counter()
-            scope._run(method, text, parameters, settings)
+            scope._run(method, text, parameters, settings, **options)
             seconds.append(time.perf_counter() - started)
         out[name] = round(p50(seconds) * 1000, 1)
     return out

@@ -109,22 +109,7 @@ def fetch_funnel_events(scope: TenantScope, spec: FunnelSpec, date_from: date, d
     # Nobody is left out with a breakdown (each entrant's step-0 values are needed) or
     # when given persons are read again.
     may_pass = "1" if BREAKDOWN_COLUMN in extras or persons is not None else read.may_pass()
-    element = "packed"
-    if extras:
-        element = f"tuple(packed, {', '.join(extras)})"
-    columns = ", ".join(f"{sql} AS {name}" for name, sql in extras.items())
-    rows = (f"SELECT cityHash64(person_id) AS person, {read.packed()} AS packed, event, "
-            f"timestamp{', ' + columns if columns else ''} FROM raw_events WHERE {where}")
-    # first_entry: the packed first entry, never 0 (an entry's name index is >= 1).
-    entrants = (f"SELECT person, groupArray({element}) AS events, "
-                f"minIf(packed, {read.entry}) AS first_entry, {may_pass} AS may_pass "
-                f"FROM ({rows}) GROUP BY person HAVING first_entry > 0")
-    # Each person's events sorted (by time, then name index), flattened, with their
-    # counts: flat arrays, which convert to numpy without a copy per person.
-    sql = ("SELECT countIf(NOT may_pass) AS step0_only, "
-           "groupArrayIf(person, may_pass) AS persons, "
-           "groupArrayIf(length(events), may_pass) AS lengths, "
-           f"groupArrayArrayIf(arraySort(events), may_pass) AS elements FROM ({entrants})")
+    sql = read.answer_sql(where, extras, may_pass)
     if extras:
         row = scope.arrow(sql, params.values, settings=_ARROW_SETTINGS)
         step0_only = int(row["step0_only"][0].as_py())
@@ -216,9 +201,27 @@ class _Read:
                 f"transform(event, {params.add(self.names, 'Array(String)')}, "
                 f"{params.add(codes, 'Array(UInt8)')}, 0))")
 
+    def answer_sql(self, where: str, extras: dict[str, str], may_pass: str) -> str:
+        """The one-row answer: step0_only, persons (hashes), lengths (events per person)
+        and elements (each person's events, sorted by time then name index, flattened;
+        an element is the packed event, or a tuple of it and the `extras` columns)."""
+        element = f"tuple(packed, {', '.join(extras)})" if extras else "packed"
+        columns = "".join(f", {sql} AS {name}" for name, sql in extras.items())
+        rows = (f"SELECT cityHash64(person_id) AS person, {self.packed()} AS packed, event, "
+                f"timestamp{columns} FROM raw_events WHERE {where}")
+        # first_entry: the packed first entry, never 0 (an entry's name index is >= 1).
+        entrants = (f"SELECT person, groupArray({element}) AS events, "
+                    f"minIf(packed, {self.entry}) AS first_entry, {may_pass} AS may_pass "
+                    f"FROM ({rows}) GROUP BY person HAVING first_entry > 0")
+        return ("SELECT countIf(NOT may_pass) AS step0_only, "
+                "groupArrayIf(person, may_pass) AS persons, "
+                "groupArrayIf(length(events), may_pass) AS lengths, "
+                f"groupArrayArrayIf(arraySort(events), may_pass) AS elements FROM ({entrants})")
+
     def may_pass(self) -> str:
         """Per person, false only for an entrant who surely reaches step 0 and no further
-        (and whom no exclusion can disqualify there)."""
+        (and whom no exclusion can disqualify there); an aggregate over the rows of
+        `answer_sql`, which name `packed` and `first_entry`."""
         steps, params = self.spec.steps, self.params
         if self.spec.order != "unordered" and steps[0] not in steps[1:]:
             step1 = params.add(steps[1], "String")
