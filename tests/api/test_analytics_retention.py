@@ -65,6 +65,18 @@ def test_first_time_excludes_a_person_whose_first_event_predates_the_range(clien
     assert wide["2026-02-02"] == [1, 1, 0, 0, 0, 0]
 
 
+@pytest.mark.parametrize("intervals", [64, 65, 120])
+def test_long_tables_keep_every_period(client, intervals: int) -> None:
+    """Up to 64 periods are the bits of a UInt64, more those of a UInt128: same cells."""
+    table = _table(client, period="day", intervals=intervals, date_to="2026-02-04",
+                   retention_type="first_time")
+    assert len(table) == intervals
+    assert table["2026-01-30"] == [1, 0, 0, 1, 0, 1] + [0] * (intervals - 6)
+    assert table["2026-02-02"] == [1, 1] + [0] * (intervals - 2)
+    oldest = min(table)
+    assert table[oldest] == [0] * intervals
+
+
 def test_weekly_cohorts_start_on_monday(client) -> None:
     weeks = {"period": "week", "intervals": 3, "date_to": "2026-02-09"}
     # Week of Mon 02-02: {a, b, c} (c's Sunday signup is in it); c returns Monday 02-09.
