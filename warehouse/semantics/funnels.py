@@ -440,6 +440,9 @@ def _seq_order(person: np.ndarray, ts: np.ndarray, event_id: pa.ChunkedArray | N
         sorted_key = key[order]
         tied = sorted_key[1:] == sorted_key[:-1]
     else:
+        if ((person[1:] > person[:-1])
+                | ((person[1:] == person[:-1]) & (ts[1:] > ts[:-1]))).all():
+            return None
         order = np.lexsort((ts, person))
         tied = (person[order][1:] == person[order][:-1]) & (ts[order][1:] == ts[order][:-1])
     if not tied.any():

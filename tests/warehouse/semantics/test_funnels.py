@@ -437,6 +437,36 @@ def test_sorted_integer_person_ids_give_the_same_answer() -> None:
     assert _avg(_single(coded, spec)) == [None, 1200.0]  # (1800 + 600) / 2
 
 
+@pytest.mark.parametrize("far", [False, True])
+def test_events_already_in_seq_order_give_the_same_answer(far: bool) -> None:
+    """The API sends person codes in order and each person's events in time order, and
+    the engine then skips its sort: with a short key (person and time packed into 62
+    bits) or a long one (a step 2**61 µs, ~73,000 years, later, as a huge window allows).
+    A tie in such input still names its person."""
+    base = int(datetime(2026, 1, 5, 10, tzinfo=UTC).timestamp()) * 10**6
+    second = 10**6
+    later = 2**61 if far else 1_800 * second
+    rows = [(0, "view", base), (0, "buy", base + later), (1, "view", base + 3_600 * second),
+            (2, "buy", base), (2, "view", base + 86_400 * second),
+            (2, "buy", base + 86_400 * second + 600 * second)]
+
+    def table(rows: list[tuple]) -> pa.Table:
+        person, event, at = zip(*rows, strict=True)
+        return pa.table({"person_id": pa.array(person, pa.int64()),
+                         "event": pa.array(event, pa.string()),
+                         "timestamp": pa.array(at, pa.timestamp("us", tz="UTC"))})
+
+    spec = _spec(["view", "buy"], window=900_000, window_unit="month")  # ≈ 2.33e18 µs
+    in_order, shuffled = _single(table(rows), spec), _single(table(rows[::-1]), spec)
+    assert in_order == shuffled
+    assert _persons(in_order) == [3, 2]
+    assert _avg(in_order) == [None, (later / second + 600) / 2]
+    tied = [*rows[:2], (1, "view", base + 3_600 * second), (1, "buy", base + 3_600 * second)]
+    with pytest.raises(TiedEventsError) as raised:
+        _single(table(tied), spec)
+    assert raised.value.persons == [1]
+
+
 def test_step0_only_persons_add_to_step_zero() -> None:
     """Entrants counted elsewhere (the API counts in ClickHouse those who cannot pass
     step 0) join step 0, and the conversion rates follow."""
