@@ -9,7 +9,8 @@ that cannot get the store within `store_wait_seconds` gets `StoreBusyError` (503
 `TenantScope` is the only way routes query. It adds the tenant predicate itself through
 ClickHouse's `additional_table_filters` on every table that has a `tenant_id` column, so
 a query cannot read another tenant's rows even if its SQL forgets the predicate, and it
-applies the per-query limits (max_execution_time, max_rows_to_read).
+applies the per-query limits (max_execution_time, max_rows_to_read, and the GROUP BY
+spill threshold when one is set).
 """
 
 from __future__ import annotations
@@ -236,6 +237,8 @@ class TenantScope:
             "max_execution_time": limits.query_max_execution_seconds,
             "max_rows_to_read": limits.query_max_rows_to_read,
         }
+        if limits.query_group_by_spill_bytes:
+            settings["max_bytes_before_external_group_by"] = limits.query_group_by_spill_bytes
         settings.update(extra or {})
         return settings
 

@@ -50,6 +50,9 @@ class ApiSettings:
     max_upload_bytes: int = 50 * 1024 * 1024
     query_max_execution_seconds: int = 30
     query_max_rows_to_read: int = 2_000_000_000
+    # a GROUP BY holding more than this spills to disk (0: never; ClickHouse's
+    # max_bytes_before_external_group_by) — bounds memory, costs ~1.8x on such queries
+    query_group_by_spill_bytes: int = 0
     store_wait_seconds: float = 5.0
     store_idle_release_seconds: float = 2.0
     auth_failures_per_minute: int = 30  # bad keys per client address before 429
@@ -156,6 +159,8 @@ def _api_settings(env: Mapping[str, str]) -> ApiSettings:
                                            defaults.query_max_execution_seconds),
         query_max_rows_to_read=number("SIGHTLINE_API_QUERY_MAX_ROWS",
                                       defaults.query_max_rows_to_read),
+        query_group_by_spill_bytes=number("SIGHTLINE_API_QUERY_GROUP_BY_SPILL_BYTES",
+                                          defaults.query_group_by_spill_bytes),
         store_wait_seconds=number("SIGHTLINE_API_STORE_WAIT", defaults.store_wait_seconds, float),
         store_idle_release_seconds=number("SIGHTLINE_API_STORE_IDLE",
                                           defaults.store_idle_release_seconds, float),
@@ -261,6 +266,7 @@ ENV_VARS: frozenset[str] = frozenset(
         "SIGHTLINE_API_STORE_IDLE",
         "SIGHTLINE_API_VERSION_TTL",
         "SIGHTLINE_API_MALLOC_TOP_PAD",
+        "SIGHTLINE_API_QUERY_GROUP_BY_SPILL_BYTES",
         "SIGHTLINE_SMTP_URL",
         "SIGHTLINE_REPORTS_FROM",
         "SIGHTLINE_REPORTS_OUTBOX",

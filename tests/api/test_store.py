@@ -53,6 +53,24 @@ def test_the_filter_covers_every_migrated_tenant_table(clickhouse) -> None:
     assert {"raw_events", "sim_wargame_results", "mart_crisis_alerts"} <= live
 
 
+def test_a_group_by_spill_threshold_reaches_every_query(api_settings, two_tenants) -> None:
+    """SIGHTLINE_API_QUERY_GROUP_BY_SPILL_BYTES bounds a GROUP BY's memory: past it
+    ClickHouse spills to disk; answers are the same."""
+    sql = ("SELECT groupArray((record_id, n)) FROM (SELECT record_id, count() AS n "
+           "FROM raw_connector_records GROUP BY record_id ORDER BY record_id)")
+    plain = ServingStore(api_settings)
+    assert plain.scope("t_store_a").scalar(
+        "SELECT getSetting('max_bytes_before_external_group_by')") == 0
+    expected = plain.scope("t_store_a").scalar(sql)
+    plain.close()
+    spilling = ServingStore(dataclasses.replace(api_settings, api=dataclasses.replace(
+        api_settings.api, query_group_by_spill_bytes=1)))
+    scope = spilling.scope("t_store_a")
+    assert scope.scalar("SELECT getSetting('max_bytes_before_external_group_by')") == 1
+    assert scope.scalar(sql) == expected == [(f"t_store_a-{i}", 1) for i in range(3)]
+    spilling.close()
+
+
 def test_store_is_released_when_idle(api_settings) -> None:
     settings = dataclasses.replace(
         api_settings, api=dataclasses.replace(api_settings.api, store_idle_release_seconds=0.2))
