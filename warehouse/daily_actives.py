@@ -128,13 +128,6 @@ def fresh_batches(fingerprints: Sequence[dict], rollup: Sequence[dict],
     return out
 
 
-def fresh_persons(fingerprints: Sequence[dict], rollup: Sequence[dict], event: str,
-                  days: Sequence[date]) -> dict[date, int]:
-    """Distinct persons of `event` per fresh day of `days` (see `fresh_batches`; rollup
-    rows for `event` and ANY_EVENT)."""
-    return persons_by_day(fresh_batches(fingerprints, rollup, days), event)
-
-
 def persons_by_day(batches: dict[date, dict[str, dict]], event: str) -> dict[date, int]:
     """Distinct persons of `event` per day of `fresh_batches`' answer (0 when the day's
     batch has no row for it: no such event that day)."""

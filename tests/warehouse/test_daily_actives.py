@@ -16,7 +16,8 @@ from warehouse.daily_actives import (
     FINGERPRINT_SQL,
     ROLLUP_SQL,
     TABLE,
-    fresh_persons,
+    fresh_batches,
+    persons_by_day,
     refresh_daily_actives,
     stale_days,
 )
@@ -38,6 +39,12 @@ def _newest(client, tenant: str) -> dict[str, tuple]:
         "AND day = {d:Date})", parameters={"t": tenant, "d": DAY}).result_rows
     return {r[0]: (r[1], r[2], r[3].replace(tzinfo=UTC), r[4].replace(tzinfo=UTC))
             for r in rows}
+
+
+def fresh_persons(fingerprints: list[dict], rollup: list[dict], event: str,
+                  days: list[date]) -> dict[date, int]:
+    """Distinct persons of `event` per fresh day, as the API reads them."""
+    return persons_by_day(fresh_batches(fingerprints, rollup, days), event)
 
 
 def _fresh(client, tenant: str, event: str) -> dict[date, int]:
